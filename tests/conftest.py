@@ -1,0 +1,5 @@
+"""Suite-wide fixtures. Each area's own fixtures live in tests/fixtures/ as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.database",
+]
