@@ -1,0 +1,68 @@
+"""ATL311 case store: the Flask application factory.
+
+Run it with ``flask --app casestore run`` or ``gunicorn 'casestore:create_app()'``;
+operator commands are ``flask --app casestore <command>`` (see cli.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify
+
+from . import db
+from .config import load_settings
+
+
+def _secret_key(var_dir: str) -> str:
+    """Return the session-signing key kept under var/ (shared by all workers)."""
+    path = Path(var_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the case store app; ``test_config`` overrides settings from the environment."""
+    app = Flask(__name__)
+    app.config.update(load_settings())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.config["VAR_DIR"])
+
+    from .logs import configure_logging
+
+    configure_logging()
+    db.init_app(app)
+
+    from .auth import init_login
+
+    init_login(app)
+
+    from .account import bp as account_bp
+    from .api import bp as api_bp
+    from .api import init_api
+    from .open311 import bp as open311_bp
+    from .portal import bp as portal_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    init_api(app)
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(public_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        ok = db.database_ok()
+        return jsonify({"status": "ok" if ok else "database unreachable"}), 200 if ok else 503
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,413 @@
+"""The service catalog: departments, services, their questions and referrals.
+
+``config/catalog.yml`` (path from ``CATALOG_PATH``) is the one file a city
+edits. ``load_catalog`` reads it into frozen dataclasses and refuses a
+malformed file with a ``CatalogError`` naming the file and line, so a typo
+is caught by ``flask --app casestore catalog-check`` rather than in production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import current_app
+
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+REFERRAL_TOPICS = ("emergency", "power", "animal")
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    """One choice of a list attribute."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An extra detail a service asks for (an Open311 attribute)."""
+
+    code: str
+    description: str
+    datatype: str
+    datatype_description: str
+    required: bool
+    order: int
+    values: tuple[AttributeValue, ...] = ()
+
+    def value_keys(self) -> set[str]:
+        """Return the allowed keys of a list attribute."""
+        return {v.key for v in self.values}
+
+    def to_json(self) -> dict:
+        """Return the attribute as docs/api.md's ``Attribute``."""
+        return {
+            "code": self.code,
+            "description": self.description,
+            "datatype": self.datatype,
+            "datatype_description": self.datatype_description,
+            "required": self.required,
+            "order": self.order,
+            "values": [{"key": v.key, "name": v.name} for v in self.values],
+        }
+
+
+@dataclass(frozen=True)
+class Service:
+    """A kind of request residents can file, routed to one department."""
+
+    code: str
+    name: str
+    department: str
+    group: str
+    target_days: int
+    description: str
+    keywords: tuple[str, ...]
+    attributes: tuple[Attribute, ...]
+
+    def attribute(self, code: str) -> Attribute | None:
+        """Return the attribute with ``code`` or None."""
+        return next((a for a in self.attributes if a.code == code), None)
+
+    def to_json(self) -> dict:
+        """Return the service as docs/api.md's ``Service``."""
+        return {
+            "service_code": self.code,
+            "service_name": self.name,
+            "description": self.description,
+            "department": self.department,
+            "group": self.group,
+            "keywords": list(self.keywords),
+            "target_days": self.target_days,
+            "attributes": [a.to_json() for a in self.attributes],
+        }
+
+
+@dataclass(frozen=True)
+class Department:
+    """A City department that works cases."""
+
+    code: str
+    name: str
+    email: str | None = None  # where department notices (e.g. "reopened") go
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Someone other than the City who handles a topic (no case is filed)."""
+
+    topic: str
+    name: str
+    phone: str
+    message: str
+    keywords: tuple[str, ...]
+
+    def label(self) -> str:
+        """Return "name, phone" as stored in a case's ``referred_to``."""
+        return f"{self.name}, {self.phone}"
+
+    def to_json(self) -> dict:
+        """Return the referral as docs/api.md's ``Referral``."""
+        return {
+            "topic": self.topic,
+            "name": self.name,
+            "phone": self.phone,
+            "message": self.message,
+            "keywords": list(self.keywords),
+        }
+
+
+@dataclass(frozen=True)
+class City:
+    """The city the catalog describes."""
+
+    name: str
+    short_name: str
+    phone: str
+    timezone: str
+    state: str
+    city_names: tuple[str, ...]
+    case_number_prefixes: tuple[str, ...]
+    bbox: dict[str, float]  # min_lat, max_lat, min_long, max_long
+    holidays: tuple[dt.date, ...]
+
+    def contains(self, lat: float, long: float) -> bool:
+        """Return True when the point is inside the city's rough bounding box."""
+        b = self.bbox
+        return b["min_lat"] <= lat <= b["max_lat"] and b["min_long"] <= long <= b["max_long"]
+
+    def to_json(self) -> dict:
+        """Return the city block of ``GET /api/v1/services``."""
+        return {
+            "name": self.name,
+            "short_name": self.short_name,
+            "phone": self.phone,
+            "timezone": self.timezone,
+            "state": self.state,
+            "city_names": list(self.city_names),
+            "case_number_prefixes": list(self.case_number_prefixes),
+            "bbox": dict(self.bbox),
+            "holidays": [d.isoformat() for d in self.holidays],
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole catalog, looked up by code."""
+
+    path: str
+    city: City
+    departments: dict[str, Department]
+    services: dict[str, Service]
+    referrals: tuple[Referral, ...] = field(default=())
+
+    def service(self, code: str) -> Service | None:
+        """Return the service with ``code`` or None."""
+        return self.services.get(code)
+
+    def department(self, code: str) -> Department | None:
+        """Return the department with ``code`` or None."""
+        return self.departments.get(code)
+
+    def department_name(self, code: str) -> str:
+        """Return the department's name, or the code when it left the catalog."""
+        dept = self.departments.get(code)
+        return dept.name if dept else code
+
+    def referral(self, topic: str) -> Referral | None:
+        """Return the referral for ``topic`` or None."""
+        return next((r for r in self.referrals if r.topic == topic), None)
+
+    def match_referral(self, text: str) -> Referral | None:
+        """Return the first referral whose keywords appear in ``text``."""
+        lowered = text.lower()
+        for ref in self.referrals:
+            if any(k.lower() in lowered for k in ref.keywords):
+                return ref
+        return None
+
+    def to_json(self) -> dict:
+        """Return the body of ``GET /api/v1/services``."""
+        return {
+            "city": self.city.to_json(),
+            "departments": [{"code": d.code, "name": d.name} for d in self.departments.values()],
+            "services": [s.to_json() for s in self.services.values()],
+            "referrals": [r.to_json() for r in self.referrals],
+        }
+
+
+# --- loading with line numbers ---------------------------------------------
+
+
+class _Map(dict):
+    """A mapping that remembers its own line and each key's value line."""
+
+    line: int = 0
+    lines: dict
+
+
+class _List(list):
+    line: int = 0
+    lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise CatalogError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = value_node.start_mark.line + 1
+    return result
+
+
+def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> _List:
+    result = _List(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+
+
+class _Reader:
+    """Typed access to a parsed mapping that reports problems with their line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, line: int, message: str) -> CatalogError:
+        return CatalogError(f"{self.path}, line {line}: {message}")
+
+    def get(self, m: Any, key: str, kind: type | tuple, *, required: bool = True, default=None):
+        if not isinstance(m, _Map):
+            raise self.fail(getattr(m, "line", 1), f"expected a mapping with {key!r}")
+        if key not in m or m[key] is None:
+            if required:
+                raise self.fail(m.line, f"missing {key!r}")
+            return default
+        value = m[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(m.lines[key], f"{key!r} must be {names}, not {value!r}")
+        return value
+
+    def line_of(self, m: _Map, key: str) -> int:
+        return m.lines.get(key, m.line)
+
+    def strings(self, m: _Map, key: str, *, required: bool = True) -> tuple[str, ...]:
+        items = self.get(m, key, list, required=required, default=_List())
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(items.lines[i], f"{key!r} items must be non-empty text")
+        return tuple(items)
+
+
+def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
+    code = r.get(m, "code", str)
+    datatype = r.get(m, "datatype", str)
+    if datatype not in DATATYPES:
+        raise r.fail(r.line_of(m, "datatype"), f"datatype must be one of {', '.join(DATATYPES)}")
+    values: list[AttributeValue] = []
+    raw_values = r.get(m, "values", list, required=False, default=_List())
+    for v in raw_values:
+        key = str(r.get(v, "key", (str, int)))
+        values.append(AttributeValue(key=key, name=r.get(v, "name", str)))
+    if datatype.endswith("valuelist") and not values:
+        raise r.fail(m.line, f"attribute {code!r}: a list attribute needs 'values'")
+    if values and not datatype.endswith("valuelist"):
+        raise r.fail(r.line_of(m, "values"), f"attribute {code!r}: only lists take 'values'")
+    return Attribute(
+        code=code,
+        description=r.get(m, "description", str),
+        datatype=datatype,
+        datatype_description=r.get(m, "datatype_description", str, required=False, default=""),
+        required=r.get(m, "required", bool, required=False, default=False),
+        order=r.get(m, "order", int, required=False, default=index + 1),
+        values=tuple(values),
+    )
+
+
+def _service(r: _Reader, m: _Map, departments: dict[str, Department]) -> Service:
+    code = r.get(m, "code", str)
+    dept = r.get(m, "department", str)
+    if dept not in departments:
+        raise r.fail(r.line_of(m, "department"), f"service {code!r}: unknown department {dept!r}")
+    target_days = r.get(m, "target_days", int)
+    if target_days < 0:
+        raise r.fail(r.line_of(m, "target_days"), "target_days must be 0 or more")
+    attributes = tuple(
+        _attribute(r, a, i) for i, a in enumerate(r.get(m, "attributes", list, required=False,
+                                                          default=_List()))
+    )
+    codes = [a.code for a in attributes]
+    if len(codes) != len(set(codes)):
+        raise r.fail(m.line, f"service {code!r}: attribute codes repeat")
+    return Service(
+        code=code,
+        name=r.get(m, "name", str),
+        department=dept,
+        group=r.get(m, "group", str),
+        target_days=target_days,
+        description=r.get(m, "description", str, required=False, default=""),
+        keywords=r.strings(m, "keywords", required=False),
+        attributes=tuple(sorted(attributes, key=lambda a: a.order)),
+    )
+
+
+def _city(r: _Reader, m: _Map) -> City:
+    bbox_map = r.get(m, "bbox", _Map)
+    bbox = {k: float(r.get(bbox_map, k, (int, float))) for k in
+            ("min_lat", "max_lat", "min_long", "max_long")}
+    holidays = r.get(m, "holidays", list, required=False, default=_List())
+    for i, day in enumerate(holidays):
+        if not isinstance(day, dt.date):
+            raise r.fail(holidays.lines[i], f"holiday {day!r} is not an ISO date (YYYY-MM-DD)")
+    return City(
+        name=r.get(m, "name", str),
+        short_name=r.get(m, "short_name", str),
+        phone=r.get(m, "phone", str),
+        timezone=r.get(m, "timezone", str),
+        state=r.get(m, "state", str),
+        city_names=r.strings(m, "city_names"),
+        case_number_prefixes=r.strings(m, "case_number_prefixes", required=False),
+        bbox=bbox,
+        holidays=tuple(sorted(holidays)),
+    )
+
+
+def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
+    """Parse catalog YAML text; raise ``CatalogError`` naming ``path`` and the line."""
+    r = _Reader(path)
+    try:
+        root = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except CatalogError as exc:
+        raise CatalogError(f"{path}, {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise r.fail(line, f"not valid YAML: {exc.problem or exc}") from None
+    if not isinstance(root, _Map):
+        raise r.fail(1, "the catalog must be a mapping with city, departments, services")
+    city = _city(r, r.get(root, "city", _Map))
+    departments: dict[str, Department] = {}
+    for d in r.get(root, "departments", list):
+        code = r.get(d, "code", str)
+        if code in departments:
+            raise r.fail(d.line, f"department {code!r} is listed twice")
+        email = r.get(d, "email", str, required=False)
+        departments[code] = Department(code=code, name=r.get(d, "name", str), email=email)
+    services: dict[str, Service] = {}
+    for s in r.get(root, "services", list):
+        service = _service(r, s, departments)
+        if service.code in services:
+            raise r.fail(s.line, f"service {service.code!r} is listed twice")
+        services[service.code] = service
+    referrals = []
+    for ref in r.get(root, "referrals", list, required=False, default=_List()):
+        topic = r.get(ref, "topic", str)
+        if topic not in REFERRAL_TOPICS:
+            raise r.fail(r.line_of(ref, "topic"), f"topic must be one of {REFERRAL_TOPICS}")
+        referrals.append(Referral(
+            topic=topic, name=r.get(ref, "name", str), phone=r.get(ref, "phone", str),
+            message=r.get(ref, "message", str), keywords=r.strings(ref, "keywords"),
+        ))
+    return Catalog(path=path, city=city, departments=departments, services=services,
+                   referrals=tuple(referrals))
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate the catalog file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read the catalog: {exc.strerror}") from None
+    return parse_catalog(text, str(path))
+
+
+def get_catalog() -> Catalog:
+    """Return the current app's catalog, loaded once from ``CATALOG_PATH``."""
+    cached = current_app.extensions.get("casestore.catalog")
+    if cached is None:
+        cached = load_catalog(current_app.config["CATALOG_PATH"])
+        current_app.extensions["casestore.catalog"] = cached
+    return cached
