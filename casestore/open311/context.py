@@ -1,0 +1,63 @@
+"""What every Open311 view needs: the catalog, the city's timezone, settings.
+
+Open311 settings come from the app config (tests) or the environment, read
+when a request first needs them:
+
+``OPEN311_JURISDICTION_ID``
+    the jurisdiction_id clients may send (the city's name and short name from
+    the catalog are always accepted too, case-insensitively);
+``OPEN311_CONTACT``, ``OPEN311_KEY_SERVICE``
+    the discovery document's contact and where to ask for an api_key
+    (defaults built from the catalog's city).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from ..catalog import Catalog, get_catalog
+from .params import text
+from .render import Open311Error
+
+
+def catalog() -> Catalog:
+    """Return the app's service catalog."""
+    return get_catalog()
+
+
+def city_tz() -> dt.tzinfo:
+    """Return the city's timezone; every datetime Open311 shows is given in it."""
+    return ZoneInfo(catalog().city.timezone)
+
+
+def setting(name: str) -> str | None:
+    """Return an Open311 setting from the app config, else the environment."""
+    value = current_app.config.get(name) or os.environ.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def accepted_jurisdictions() -> set[str]:
+    """Return the jurisdiction_id values (lower case) that name this city."""
+    city = catalog().city
+    names = {city.name, city.short_name}
+    configured = setting("OPEN311_JURISDICTION_ID")
+    if configured:
+        names.add(configured)
+    return {name.lower() for name in names}
+
+
+def check_jurisdiction(values: Mapping[str, str]) -> None:
+    """Refuse (404, as GeoReport says) a jurisdiction_id that is not this city's."""
+    given = text(values, "jurisdiction_id")
+    if given is not None and given.lower() not in accepted_jurisdictions():
+        raise Open311Error(404, "jurisdiction_id was not found")
+
+
+def endpoint_url() -> str:
+    """Return the public base URL of this Open311 endpoint."""
+    return current_app.config["CASESTORE_URL"].rstrip("/") + "/open311/v2"

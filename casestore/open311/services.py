@@ -1,0 +1,62 @@
+"""GeoReport discovery, the service list and service definitions (all from the catalog)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from . import bp
+from .context import catalog, city_tz, endpoint_url, setting
+from .render import Open311Error, respond
+from .serialize import SPECIFICATION_URL, local_iso, service_definition, service_entry
+
+FMT = "<any(xml,json):fmt>"
+
+
+def _changeset() -> str:
+    """When the catalog (the source of services and definitions) last changed."""
+    path = catalog().path
+    try:
+        changed = dt.datetime.fromtimestamp(os.path.getmtime(path), dt.timezone.utc)
+    except OSError:
+        changed = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    return local_iso(changed, city_tz())
+
+
+@bp.get(f"/discovery.{FMT}")
+def discovery(fmt: str):
+    """GET discovery: where this endpoint is, its formats and whom to ask for a key."""
+    city = catalog().city
+    changeset = _changeset()
+    document = {
+        "changeset": changeset,
+        "contact": setting("OPEN311_CONTACT") or f"{city.short_name}, {city.phone}",
+        "key_service": setting("OPEN311_KEY_SERVICE")
+        or f"Ask {city.short_name} ({city.phone}) for an Open311 api_key.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION_URL,
+                "url": endpoint_url(),
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return respond(fmt, "discovery", document)
+
+
+@bp.get(f"/services.{FMT}")
+def services(fmt: str):
+    """GET services: every service in the catalog."""
+    entries = [service_entry(service) for service in catalog().services.values()]
+    return respond(fmt, "services", entries)
+
+
+@bp.get(f"/services/<service_code>.{FMT}")
+def service(service_code: str, fmt: str):
+    """GET a service definition: the attributes a request of this service takes."""
+    found = catalog().service(service_code)
+    if found is None:
+        raise Open311Error(404, "service_code was not found")
+    return respond(fmt, "service_definition", service_definition(found))

@@ -1,0 +1,135 @@
+"""Open311 discovery, service list and service definitions, in XML and JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.open311 import (
+    BASE,
+    DATETIME,
+    JURISDICTION,
+    error_descriptions,
+    parse_xml,
+)
+
+pytest_plugins = ["tests.fixtures.open311"]
+
+
+def test_discovery_xml_lists_the_v2_endpoint_with_both_formats(client):
+    root = parse_xml(client.get(f"{BASE}/discovery.xml"))
+    assert root.tag == "discovery"
+    assert DATETIME.match(root.findtext("changeset"))
+    assert root.findtext("contact")
+    assert root.findtext("key_service")
+    endpoints = root.find("endpoints")
+    assert [e.tag for e in endpoints] == ["endpoint"]
+    endpoint = endpoints.find("endpoint")
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint.findtext("url") == "http://casestore.test/open311/v2"
+    assert endpoint.findtext("type") == "production"
+    assert DATETIME.match(endpoint.findtext("changeset"))
+    assert [f.text for f in endpoint.find("formats")] == ["text/xml", "application/json"]
+    assert [f.tag for f in endpoint.find("formats")] == ["format", "format"]
+
+
+def test_discovery_json_keeps_endpoints_and_formats_as_arrays(client):
+    response = client.get(f"{BASE}/discovery.json")
+    assert response.status_code == 200
+    assert response.content_type == "application/json; charset=utf-8"
+    body = response.get_json()
+    assert set(body) == {"changeset", "contact", "key_service", "endpoints"}
+    assert isinstance(body["endpoints"], list) and len(body["endpoints"]) == 1
+    assert body["endpoints"][0]["formats"] == ["text/xml", "application/json"]
+
+
+def test_services_xml_gives_every_catalog_service_with_its_fields(client, open311_app):
+    root = parse_xml(client.get(f"{BASE}/services.xml"))
+    assert root.tag == "services"
+    services = list(root)
+    assert {s.tag for s in services} == {"service"}
+    codes = [s.findtext("service_code") for s in services]
+    assert "pothole" in codes and "general_inquiry" in codes
+    pothole = services[codes.index("pothole")]
+    assert [child.tag for child in pothole] == [
+        "service_code", "service_name", "description", "metadata", "type", "keywords", "group",
+    ]
+    assert pothole.findtext("service_name") == "Pothole"
+    assert pothole.findtext("metadata") == "true"
+    assert pothole.findtext("type") == "realtime"
+    assert "pothole" in pothole.findtext("keywords").split(", ")
+    assert pothole.findtext("group") == "Streets and Traffic"
+
+
+def test_services_json_matches_the_xml_and_marks_services_without_attributes(client):
+    body = client.get(f"{BASE}/services.json").get_json()
+    xml_codes = [s.findtext("service_code") for s in parse_xml(client.get(f"{BASE}/services.xml"))]
+    assert isinstance(body, list)
+    assert [s["service_code"] for s in body] == xml_codes
+    by_code = {s["service_code"]: s for s in body}
+    assert by_code["pothole"]["metadata"] is True
+    assert by_code["general_inquiry"]["metadata"] is False
+    assert all(isinstance(s["keywords"], str) for s in body)
+
+
+def test_service_definition_xml_describes_list_attributes_with_values(client):
+    root = parse_xml(client.get(f"{BASE}/services/pothole.xml"))
+    assert root.tag == "service_definition"
+    assert root.findtext("service_code") == "pothole"
+    attributes = root.find("attributes")
+    assert [a.tag for a in attributes] == ["attribute", "attribute"]
+    size = attributes.find("attribute")
+    assert size.findtext("variable") == "true"
+    assert size.findtext("code") == "size"
+    assert size.findtext("datatype") == "singlevaluelist"
+    assert size.findtext("required") == "true"
+    assert size.findtext("order") == "1"
+    assert size.findtext("datatype_description")
+    assert size.findtext("description") == "How big is the pothole?"
+    values = size.find("values")
+    assert [v.tag for v in values] == ["value"] * 3
+    assert [(v.findtext("key"), v.findtext("name")) for v in values] == [
+        ("small", "Small"), ("medium", "Medium"), ("large", "Large"),
+    ]
+
+
+def test_service_definition_json_keeps_attributes_and_values_as_arrays(client):
+    body = client.get(f"{BASE}/services/pothole.json").get_json()
+    assert body["service_code"] == "pothole"
+    assert isinstance(body["attributes"], list)
+    first = body["attributes"][0]
+    assert first["required"] is True and first["order"] == 1 and first["variable"] is True
+    assert first["values"][0] == {"key": "small", "name": "Small"}
+    orders = [a["order"] for a in body["attributes"]]
+    assert orders == sorted(orders)
+
+
+def test_service_definition_of_a_service_without_details_has_an_empty_list(client):
+    body = client.get(f"{BASE}/services/general_inquiry.json").get_json()
+    assert body == {"service_code": "general_inquiry", "attributes": []}
+    root = parse_xml(client.get(f"{BASE}/services/general_inquiry.xml"))
+    assert list(root.find("attributes")) == []
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_unknown_service_code_answers_404_in_the_error_format(client, fmt):
+    response = client.get(f"{BASE}/services/no_such_service.{fmt}")
+    assert error_descriptions(response, fmt, 404) == ["service_code was not found"]
+
+
+@pytest.mark.parametrize("jurisdiction", [JURISDICTION, "ATLANTA", "atl311", ""])
+def test_the_citys_jurisdiction_id_or_an_empty_one_is_accepted(client, jurisdiction):
+    response = client.get(f"{BASE}/services.json", query_string={"jurisdiction_id": jurisdiction})
+    assert response.status_code == 200
+    assert len(response.get_json()) > 10
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+@pytest.mark.parametrize("path", ["discovery", "services", "services/pothole", "requests"])
+def test_another_jurisdiction_id_answers_404(client, fmt, path):
+    response = client.get(f"{BASE}/{path}.{fmt}", query_string={"jurisdiction_id": "boston.gov"})
+    assert error_descriptions(response, fmt, 404) == ["jurisdiction_id was not found"]
+
+
+def test_a_format_other_than_xml_or_json_is_not_served(client):
+    assert client.get(f"{BASE}/services.html").status_code == 404
+
