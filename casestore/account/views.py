@@ -1,0 +1,232 @@
+"""Resident pages: sign-up with email confirmation, sign-in, password reset, Case Status.
+
+Account emails (confirmation, reset) go through the notification outbox like
+case notices, so they survive an SMTP outage and are sent once. Their links
+are signed tokens made when the email is rendered (``casestore.notices``):
+no token is stored anywhere. Answers never reveal whether an email has an
+account.
+"""
+
+from __future__ import annotations
+
+import os
+
+import structlog
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+
+from casestore.auth import hash_password, verify_password
+from casestore.cases import RESIDENT, add_activity, public_view
+from casestore.catalog import get_catalog
+from casestore.db import get_session
+from casestore.errors import CaseStoreError
+from casestore.forms import ForgotForm, LoginForm, ResetForm, ResidentNoteForm, SignupForm
+from casestore.models import Case, Follower, OutboxMessage, Resident, utcnow
+from casestore.portal.web import page_not_found, rate_limited
+
+from . import bp
+from .session import current_resident, resident_by_email, resident_required, sign_in, sign_out
+from .tokens import CONFIRM_HOURS, RESET_HOURS, fingerprint, read_token
+
+# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
+log = structlog.get_logger(component="casestore.account")
+
+
+def account_rate_limit() -> str:
+    """Per-client limit on sign-in, sign-up and reset posts (``ACCOUNT_RATE_LIMIT``)."""
+    return os.environ.get("ACCOUNT_RATE_LIMIT") or "10 per minute"
+
+
+def queue_account_email(resident: Resident, event: str) -> None:
+    """Queue an ``account_confirm`` or ``password_reset`` email in the outbox (no commit)."""
+    now = utcnow()
+    get_session().add(OutboxMessage(
+        case_id=None, event=event, transport="email", recipient=resident.email,
+        payload={"event": event, "resident_id": resident.id},
+        dedupe_key=f"account:{event}:{resident.id}:{now.isoformat()}",
+        next_attempt_at=now, created_at=now,
+    ))
+
+
+def _form_page(form, heading: str, status: int = 200, intro: str = "", hints=None, links=()):
+    return render_template(
+        "account/_form_page.html", form=form, heading=heading, intro=intro, hints=hints or {},
+        links=links, resident=current_resident(),
+    ), status
+
+
+def _message(heading: str, message: str, status: int = 200):
+    return render_template(
+        "public/message.html", heading=heading, message=message, resident=current_resident(),
+        link=url_for("account.login"), link_text="Sign in",
+    ), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@rate_limited(account_rate_limit, methods=("POST",))
+def signup():
+    """Create an account; it works once the emailed link confirms the address."""
+    form = SignupForm()
+    if request.method == "POST" and form.validate():
+        existing = resident_by_email(form.email.data)
+        if existing is None:
+            resident = Resident(email=form.email.data.strip().lower(),
+                                password_hash=hash_password(form.password.data))
+            get_session().add(resident)
+            get_session().flush()
+            queue_account_email(resident, "account_confirm")
+            get_session().commit()
+            log.info("resident_signed_up", resident_id=resident.id)
+        elif existing.email_confirmed_at is None:
+            queue_account_email(existing, "account_confirm")
+            get_session().commit()
+        return _message("Check your email",
+                        f"We sent a confirmation link to {form.email.data}. "
+                        f"It works for {CONFIRM_HOURS} hours.")
+    return _form_page(
+        form, "Create an account", 422 if request.method == "POST" else 200,
+        intro="See every case filed with your email address, on any channel.",
+        hints={"password": "At least 12 characters."},
+        links=[(url_for("account.login"), "I already have an account")],
+    )
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    """Confirm the email address from the link in the confirmation email."""
+    data = read_token("confirm", token, CONFIRM_HOURS * 3600)
+    resident = get_session().get(Resident, data.get("r")) if data else None
+    if resident is None or resident.email != data.get("e"):
+        return _message("This link does not work", "It is expired or wrong. Sign up again.", 404)
+    if resident.email_confirmed_at is None:
+        resident.email_confirmed_at = utcnow()
+        get_session().commit()
+        log.info("resident_confirmed", resident_id=resident.id)
+    sign_in(resident)
+    flash("Your email address is confirmed.", "success")
+    return redirect(url_for("account.status"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rate_limited(account_rate_limit, methods=("POST",))
+def login():
+    """Sign a resident in."""
+    form = LoginForm()
+    if request.method == "POST" and form.validate():
+        resident = resident_by_email(form.email.data)
+        ok = resident is not None and verify_password(resident.password_hash, form.password.data)
+        if ok and resident.email_confirmed_at is not None:
+            sign_in(resident)
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/account/") else url_for("account.status"))
+        flash("Confirm your email first: open the link we sent you." if ok
+              else "Email or password is not right.", "error")
+        return _form_page(form, "Sign in", 401)
+    return _form_page(form, "Sign in", links=[
+        (url_for("account.forgot"), "Forgot your password?"),
+        (url_for("account.signup"), "Create an account"),
+    ])
+
+
+@bp.post("/logout")
+def logout():
+    """Sign the resident out."""
+    sign_out()
+    flash("You are signed out.", "success")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@rate_limited(account_rate_limit, methods=("POST",))
+def forgot():
+    """Email a reset link (the same answer whether or not the email has an account)."""
+    form = ForgotForm()
+    if request.method == "POST" and form.validate():
+        resident = resident_by_email(form.email.data)
+        if resident is not None:
+            queue_account_email(resident, "password_reset")
+            get_session().commit()
+        return _message("Check your email",
+                        f"If {form.email.data} has an account, a reset link is on its way. "
+                        f"It works for {RESET_HOURS} hours.")
+    return _form_page(form, "Reset your password", 422 if request.method == "POST" else 200)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@rate_limited(account_rate_limit, methods=("POST",))
+def reset():
+    """Set a new password from a reset link; the link dies with the old password."""
+    form = ResetForm(data={"token": request.values.get("token", "")})
+    data = read_token("reset", form.token.data, RESET_HOURS * 3600)
+    resident = get_session().get(Resident, data.get("r")) if data else None
+    if resident is None or fingerprint(resident.password_hash) != data.get("p"):
+        return _message("This link does not work", "It is expired or was used already.", 404)
+    if request.method == "POST" and form.validate():
+        resident.password_hash = hash_password(form.password.data)
+        if resident.email_confirmed_at is None:
+            resident.email_confirmed_at = utcnow()  # the reset link proves the address
+        get_session().commit()
+        log.info("resident_password_reset", resident_id=resident.id)
+        sign_in(resident)
+        flash("Your password is changed.", "success")
+        return redirect(url_for("account.status"))
+    return _form_page(form, "Choose a new password", 422 if request.method == "POST" else 200,
+                      hints={"password": "At least 12 characters."})
+
+
+def resident_cases(resident: Resident) -> list[Case]:
+    """Cases filed with the resident's confirmed email, or followed with it, newest first."""
+    email = resident.email.lower()
+    followed = select(Follower.case_id).where(func.lower(Follower.email) == email)
+    stmt = select(Case).where(
+        or_(func.lower(Case.requester_email) == email, Case.id.in_(followed))
+    ).order_by(Case.created_at.desc())
+    return list(get_session().execute(stmt).scalars())
+
+
+def _own_case(resident: Resident, number: str) -> Case | None:
+    return next((c for c in resident_cases(resident) if c.number == number), None)
+
+
+def _status_page(resident: Resident, failed: dict | None = None, status: int = 200):
+    catalog = get_catalog()
+    items = []
+    for case in resident_cases(resident):
+        view = public_view(case, catalog)
+        question = next((a["note"] for a in reversed(view["timeline"])
+                         if a["kind"] == "info_requested"), None)
+        form = (failed or {}).get(case.number) or ResidentNoteForm(prefix=f"c{case.number}")
+        items.append({"case": view, "question": question, "form": form})
+    return render_template("account/status.html", cases=items, resident=resident), status
+
+
+@bp.get("/")
+@resident_required
+def status():
+    """The Case Status tab: every case of the resident with its public timeline."""
+    return _status_page(current_resident())
+
+
+@bp.post("/cases/<number>/notes")
+@resident_required
+@rate_limited(account_rate_limit)
+def add_note(number: str):
+    """Add a note or photo link to one's open case, or answer a request for information."""
+    resident = current_resident()
+    case = _own_case(resident, number)
+    if case is None:
+        return page_not_found(resident=resident)
+    form = ResidentNoteForm(prefix=f"c{case.number}")
+    if not form.validate():
+        return _status_page(resident, {case.number: form}, 422)
+    media = [form.photo_url.data] if form.photo_url.data else []
+    try:
+        add_activity(get_session(), get_catalog(), case, "info_added", author=RESIDENT,
+                     note=form.note.data, media_urls=media)
+    except CaseStoreError as exc:
+        get_session().rollback()
+        flash(exc.message, "error")
+        return _status_page(resident, {case.number: form}, exc.status)
+    log.info("resident_added_info", case=case.number, resident_id=resident.id)
+    flash(f"Added to case {case.number}.", "success")
+    return redirect(url_for("account.status") + f"#case-{case.number}")

@@ -1,0 +1,193 @@
+"""The portal's queue and case pages, and every action on a case.
+
+Each action goes through the case service layer (``add_activity``) with the
+signed-in staff member as author, so the timeline, the status and the
+outbox stay consistent with the API. Refusals from the service layer come
+back as a flash message and the case page, with nothing changed.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from casestore.cases import STATUS_LABELS, Author, add_activity, full_view
+from casestore.catalog import get_catalog
+from casestore.db import get_session
+from casestore.errors import CaseStoreError
+from casestore.forms import (
+    ActionForm,
+    CloseForm,
+    DuplicateForm,
+    InfoRequestForm,
+    NoteForm,
+    ReassignForm,
+    ReopenForm,
+)
+from casestore.models import OPEN_STATUSES, utcnow
+from casestore.numbering import parse_case_number
+
+from . import bp, stats
+from .access import REASSIGNERS, case_for_staff, staff_required
+
+
+def _forms(case, data=None) -> dict:
+    """Build every action form of the case page; prefixes keep field ids unique."""
+    catalog = get_catalog()
+    reassign = None
+    if current_user.role in REASSIGNERS:
+        reassign = ReassignForm(data, prefix="reassign")
+        reassign.department.choices = [
+            (d.code, d.name) for d in catalog.departments.values() if d.code != case.department
+        ]
+    return {
+        "ack_form": ActionForm(data, prefix="ack"),
+        "note_form": NoteForm(data, prefix="note"),
+        "info_form": InfoRequestForm(data, prefix="info"),
+        "reassign_form": reassign,
+        "close_form": CloseForm(data, prefix="close"),
+        "reopen_form": ReopenForm(data, prefix="reopen"),
+        "duplicate_form": DuplicateForm(data, prefix="dup"),
+    }
+
+
+def _render_case(case, status: int = 200, **overrides):
+    forms = _forms(case)
+    forms.update(overrides)
+    view = full_view(case, get_catalog())
+    return render_template("portal/case.html", c=view, **forms), status
+
+
+def _apply(case, kind: str, form_name: str, form, **fields):
+    """Validate ``form``; on success add the activity and go back to the case page."""
+    if not form.validate():
+        flash("Please correct the form below.", "error")
+        return _render_case(case, 422, **{form_name: form})
+    try:
+        add_activity(get_session(), get_catalog(), case, kind, author=Author.staff(current_user),
+                     **fields)
+    except CaseStoreError as exc:
+        get_session().rollback()
+        for field_name, problem in exc.fields.items():
+            flash(f"{field_name.replace('_', ' ')}: {problem}", "error")
+        if not exc.fields:
+            flash(exc.message, "error")
+        return _render_case(case, exc.status, **{form_name: form})
+    flash("Saved to the timeline.", "success")
+    return redirect(url_for("portal.case", number=case.number))
+
+
+@bp.get("/")
+@staff_required()
+def queue():
+    """The department queue (everyone's for agents and supervisors), with counts and filters."""
+    catalog = get_catalog()
+    args = request.args
+    filters = stats.QueueFilters(
+        q=args.get("q", "")[:200], service=args.get("service", ""), status=args.get("status", ""),
+        age=args.get("age", ""), department=args.get("department", ""),
+    )
+    session = get_session()
+    now = utcnow()
+    rows, more = stats.queue(session, current_user, filters, now)
+    cases = []
+    for row in rows:
+        service = catalog.service(row.service_code)
+        cases.append({
+            "number": row.number, "service_name": service.name if service else row.service_code,
+            "address": row.address_normalized or row.address, "status": row.status,
+            "status_label": STATUS_LABELS.get(row.status, row.status),
+            "department": row.department, "created_at": row.created_at,
+            "expected_at": row.expected_at,
+            "overdue": row.expected_at is not None and row.expected_at < now,
+        })
+    department_scope = current_user.role == "department"
+    return render_template(
+        "portal/queue.html",
+        cases=cases, more=more, filters=filters,
+        counts=stats.counts(session, current_user, now),
+        scope_label=catalog.department_name(current_user.department) if department_scope
+        else "All departments",
+        services=sorted(((s.code, s.name) for s in catalog.services.values()), key=lambda s: s[1]),
+        statuses=[(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
+        ages=[(code, label) for code, (label, _, _) in stats.AGES.items()],
+        departments=None if department_scope else [(d, d) for d in catalog.departments],
+    )
+
+
+@bp.get("/cases/<number>")
+@staff_required()
+def case(number: str):
+    """Everything about one case, its full timeline and the actions on it."""
+    return _render_case(case_for_staff(number))
+
+
+@bp.post("/cases/<number>/acknowledge")
+@staff_required()
+def acknowledge(number: str):
+    """Acknowledge receipt of a new case."""
+    case = case_for_staff(number)
+    return _apply(case, "acknowledged", "ack_form", ActionForm(prefix="ack"))
+
+
+@bp.post("/cases/<number>/notes")
+@staff_required()
+def add_note(number: str):
+    """Add an update, inspection, repair or follow-up, public or internal."""
+    case = case_for_staff(number)
+    form = NoteForm(prefix="note")
+    return _apply(case, form.kind.data or "", "note_form", form,
+                  note=form.note.data or "", public=bool(form.public.data))
+
+
+@bp.post("/cases/<number>/request-info")
+@staff_required()
+def request_info(number: str):
+    """Ask the resident for more information (they are told on their channel and by email)."""
+    case = case_for_staff(number)
+    form = InfoRequestForm(prefix="info")
+    return _apply(case, "info_requested", "info_form", form, note=form.note.data or "")
+
+
+@bp.post("/cases/<number>/reassign")
+@staff_required(*REASSIGNERS)
+def reassign(number: str):
+    """Move the case to another department; it stays open under its number."""
+    case = case_for_staff(number)
+    form = _forms(case, request.form)["reassign_form"]
+    return _apply(case, "reassigned", "reassign_form", form,
+                  note=form.note.data or "", department=form.department.data)
+
+
+@bp.post("/cases/<number>/close")
+@staff_required()
+def close(number: str):
+    """Close with a reason and closure comments (both required)."""
+    case = case_for_staff(number)
+    form = CloseForm(prefix="close")
+    fields = {"reason": form.reason.data, "comments": form.comments.data or ""}
+    if form.reason.data == "duplicate":
+        fields["duplicate_of"] = parse_case_number(form.duplicate_of.data) or form.duplicate_of.data
+    if form.reason.data == "not_city_responsibility" and form.referred_to.data:
+        fields["referred_to"] = form.referred_to.data
+    return _apply(case, "closed", "close_form", form, **fields)
+
+
+@bp.post("/cases/<number>/duplicate")
+@staff_required()
+def mark_duplicate(number: str):
+    """Close as a duplicate of a parent case; the followers move to the parent."""
+    case = case_for_staff(number)
+    form = DuplicateForm(prefix="dup")
+    parent = parse_case_number(form.parent.data) or form.parent.data
+    return _apply(case, "closed", "duplicate_form", form, reason="duplicate",
+                  duplicate_of=parent, comments=form.comments.data or "")
+
+
+@bp.post("/cases/<number>/reopen")
+@staff_required()
+def reopen(number: str):
+    """Reopen a closed case with a note saying why."""
+    case = case_for_staff(number)
+    form = ReopenForm(prefix="reopen")
+    return _apply(case, "reopened", "reopen_form", form, note=form.note.data or "")

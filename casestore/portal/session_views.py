@@ -1,0 +1,105 @@
+"""Staff sign-in, sign-out and changing one's own password.
+
+Sign-in is rate-limited per client address (Flask-Limiter) and gives the
+same answer for an unknown email and a wrong password. The session is
+permanent with an 8-hour lifetime and a hard limit from sign-in time
+(``access.session_expired``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import structlog
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from casestore.auth import hash_password, touch_password, verify_password
+from casestore.db import get_session
+from casestore.forms import ActionForm, ChangePasswordForm, LoginForm
+from casestore.models import StaffUser, utcnow
+
+from . import bp
+from .access import staff_required
+from .web import rate_limited
+
+# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
+log = structlog.get_logger(component="casestore.portal")
+
+# Verified against when the email is unknown, so both failures take as long.
+_DUMMY_HASH = None
+
+
+def login_rate_limit() -> str:
+    """Return the sign-in limit per client (``PORTAL_LOGIN_RATE_LIMIT``, read at use)."""
+    return os.environ.get("PORTAL_LOGIN_RATE_LIMIT") or "10 per minute"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ``next`` that stays inside the portal (no open redirect)."""
+    if target and target.startswith("/portal") and not target.startswith("//"):
+        return target
+    return url_for("portal.queue")
+
+
+def _check_password(user: StaffUser | None, password: str) -> bool:
+    global _DUMMY_HASH
+    if user is None or not user.active:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password("not a real password")
+        verify_password(_DUMMY_HASH, password)
+        return False
+    return verify_password(user.password_hash, password)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rate_limited(login_rate_limit, methods=("POST",))
+def login():
+    """Show the sign-in form; sign a staff member in."""
+    form = LoginForm()
+    if request.method == "POST" and form.validate():
+        email = form.email.data.strip().lower()
+        user = get_session().execute(
+            select(StaffUser).where(func.lower(StaffUser.email) == email)
+        ).scalar_one_or_none()
+        if _check_password(user, form.password.data):
+            session.clear()  # a fresh session on sign-in (no fixation)
+            session.permanent = True
+            login_user(user)
+            session["staff_login_at"] = utcnow().isoformat()
+            log.info("staff_signed_in", staff_id=user.id)
+            return redirect(_safe_next(request.args.get("next")))
+        log.info("staff_sign_in_failed")
+        flash("Email or password is not right.", "error")
+        return render_template("portal/login.html", form=form), 401
+    return render_template("portal/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    ActionForm()  # the CSRF token was checked before the view (web.require_csrf)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@staff_required()
+def change_password():
+    """A signed-in staff member changes their own password."""
+    form = ChangePasswordForm()
+    if request.method == "POST" and form.validate():
+        user = get_session().get(StaffUser, current_user.id)
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            touch_password(user, form.new.data)
+            get_session().commit()
+            log.info("staff_password_changed", staff_id=user.id)
+            flash("Your password is changed.", "success")
+            return redirect(url_for("portal.queue"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/password.html", form=form), status

@@ -1,0 +1,232 @@
+"""What the three page blueprints (portal, account, public) share.
+
+Template filters, the CSRF guard that refuses a POST before any view runs and
+session-cookie hardening, and per-client rate limits. ``init_pages`` is
+called once per app when the portal blueprint is registered.
+
+Rate limits use the ``limits`` library (Flask-Limiter's engine) directly,
+with one limiter per app: counters live in Redis when ``REDIS_URL`` is set
+(shared by workers and replicas), else in the process's memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, abort, current_app, render_template, request
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from wtforms.validators import ValidationError
+
+from casestore.cases import STATUS_LABELS
+from casestore.forms import CLOSE_REASON_LABELS, INTAKE_CHANNELS
+
+STAFF_SESSION_HOURS = 8
+
+ACTIVITY_LABELS = {
+    "opened": "Case opened",
+    "acknowledged": "Receipt acknowledged",
+    "update": "Update",
+    "inspection": "Inspection",
+    "repair": "Repair",
+    "follow_up": "Follow-up action",
+    "info_requested": "More information requested",
+    "info_added": "Information added",
+    "reassigned": "Reassigned",
+    "status_changed": "Status changed",
+    "closed": "Closed",
+    "reopened": "Reopened",
+    "followed": "Another resident follows this case",
+}
+
+CHANNEL_LABELS = dict(INTAKE_CHANNELS) | {
+    "webchat": "Web chat",
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "voice": "Phone (assistant)",
+    "telegram": "Telegram",
+    "messenger": "Messenger",
+    "web_form": "Web form",
+    "open311": "Open311 application",
+    "live_chat": "Live chat",
+}
+
+def _to_datetime(value) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def city_timezone() -> ZoneInfo:
+    """Return the city's timezone from the catalog (UTC if it cannot be read)."""
+    try:
+        from casestore.catalog import get_catalog
+
+        return ZoneInfo(get_catalog().city.timezone)
+    except Exception:  # noqa: BLE001 - a display nicety must never break a page
+        return ZoneInfo("UTC")
+
+
+def when(value, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+    """Format a datetime (or ISO string) in the city's local time."""
+    moment = _to_datetime(value)
+    if moment is None:
+        return ""
+    return moment.astimezone(city_timezone()).strftime(fmt)
+
+
+def case_number_display(number) -> str:
+    """Show ``26000123`` as ``26-000123``, the grouped form residents read aloud."""
+    text = str(number or "")
+    return f"{text[:2]}-{text[2:]}" if len(text) == 8 and text.isdigit() else text
+
+
+def safe_url(url) -> str:
+    """Return ``url`` only when it is http(s); anything else (``javascript:``) becomes ``#``."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme in ("http", "https") else "#"
+
+
+def require_csrf() -> None:
+    """Refuse (400) any state-changing request without a valid CSRF token.
+
+    Registered as ``before_request`` on each page blueprint, so no view can
+    forget it. Forms built with a ``prefix`` send ``<prefix>-csrf_token``.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    token = request.form.get("csrf_token") or next(
+        (v for k, v in request.form.items() if k.endswith("-csrf_token")), None
+    )
+    try:
+        validate_csrf(token)
+    except ValidationError as exc:
+        raise CSRFError(str(exc)) from None
+
+
+def _csrf_error(exc: CSRFError):
+    return (
+        render_template(
+            "public/message.html",
+            heading="This form has expired",
+            message="The page was open too long or came from elsewhere. "
+            "Go back, reload it and try again.",
+            resident=None,
+        ),
+        400,
+    )
+
+
+def too_many_requests(exc):
+    """Render the 429 page of the page blueprints (the API answers JSON itself)."""
+    return (
+        render_template(
+            "public/message.html",
+            heading="Too many requests",
+            message="Please wait a minute before trying again.",
+            resident=None,
+        ),
+        429,
+    )
+
+
+def secure_cookies_wanted(app: Flask) -> bool:
+    """Secure cookies when configured, or when the public URL is https."""
+    explicit = os.environ.get("SESSION_COOKIE_SECURE")
+    if explicit:
+        return explicit.strip().lower() in ("1", "true", "yes", "on")
+    public = app.config.get("CASESTORE_URL") or ""
+    return str(public).startswith("https://") or os.environ.get("PREFERRED_URL_SCHEME") == "https"
+
+
+def _page_limiter() -> FixedWindowRateLimiter:
+    limiter = current_app.extensions.get("casestore.page_limiter")
+    if limiter is None:
+        uri = current_app.config.get("REDIS_URL") or "memory://"
+        limiter = FixedWindowRateLimiter(storage_from_string(uri))
+        current_app.extensions["casestore.page_limiter"] = limiter
+    return limiter
+
+
+def rate_limited(limit: Callable[[], str], methods: tuple[str, ...] = ("GET", "POST")):
+    """Decorate a view: at most ``limit()`` requests per client address, else 429.
+
+    ``limit`` is called per request so the setting is read at use. Off when
+    the app sets ``RATELIMIT_ENABLED = False`` (most tests).
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if request.method in methods and current_app.config.get("RATELIMIT_ENABLED", True):
+                item = parse(limit())
+                key = (request.endpoint or "page", request.remote_addr or "unknown")
+                if not _page_limiter().hit(item, "casestore-pages", *key):
+                    abort(429)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def lookup_limit() -> str:
+    """The per-client limit on lookups by number (the core's ``LOOKUP_RATE_LIMIT``)."""
+    return current_app.config.get("LOOKUP_RATE_LIMIT") or "60 per minute"
+
+
+def init_pages(app: Flask) -> None:
+    """Configure cookies, template filters and CSRF errors for the page blueprints."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    secure = secure_cookies_wanted(app)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=STAFF_SESSION_HOURS))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", STAFF_SESSION_HOURS * 3600)
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.filters.update(
+        when=when,
+        case_number_display=case_number_display,
+        safe_url=safe_url,
+        activity_label=lambda kind: ACTIVITY_LABELS.get(kind, str(kind).replace("_", " ")),
+        reason_label=lambda r: CLOSE_REASON_LABELS.get(r, str(r or "").replace("_", " ")),
+        status_label=lambda s: STATUS_LABELS.get(s, str(s)),
+        channel_label=lambda c: CHANNEL_LABELS.get(c, str(c)),
+    )
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def no_store(response):
+    """After-request hook: pages with personal data or one-time keys are never cached."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def page_not_found(template: str = "public/not_found.html", **context):
+    """Render the 404 page (used for unknown cases and ones the caller may not see)."""
+    context.setdefault("resident", None)
+    return render_template(template, **context), 404
+
+
+def public_base_url() -> str:
+    """Return the case store's public URL for links in pages and emails."""
+    return str(current_app.config.get("CASESTORE_URL") or request.host_url).rstrip("/")
+
+
+def not_found() -> None:
+    """Abort with 404; same answer for a missing case and one outside the caller's scope."""
+    abort(404)

@@ -1,0 +1,90 @@
+"""The public case page by number, and the "not fixed?" reopen page.
+
+Case numbers are sequential, so the page shows public fields only (the
+service layer's ``public_view``) and is rate-limited per client address,
+like every other lookup by number. An unknown number gets a 404 page.
+"""
+
+from __future__ import annotations
+
+import structlog
+from flask import flash, redirect, render_template, request, url_for
+
+from casestore.account.session import current_resident
+from casestore.account.tokens import REOPEN_DAYS, read_token, reopen_allowed_until
+from casestore.cases import RESIDENT, add_activity, find_case, public_view
+from casestore.catalog import get_catalog
+from casestore.db import get_session
+from casestore.errors import CaseStoreError
+from casestore.forms import PublicReopenForm
+from casestore.models import utcnow
+from casestore.numbering import parse_case_number
+from casestore.portal.web import lookup_limit, page_not_found, rate_limited
+
+from . import bp
+
+# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
+log = structlog.get_logger(component="casestore.public")
+
+
+@bp.get("/cases/<number>")
+@rate_limited(lookup_limit)
+def case_page(number: str):
+    """Service, status, department, expected date, public updates, closure comments."""
+    case = find_case(get_session(), number)
+    if case is None:
+        return page_not_found(number=number)
+    return render_template(
+        "public/case.html", c=public_view(case, get_catalog()), resident=current_resident()
+    )
+
+
+def _reopenable(number: str, token: str):
+    """Return the case a reopen token names when it is valid for the case's current closure.
+
+    A case that is open again is returned too (the page then says so); a
+    token from an earlier closure, or older than 30 days, gives None.
+    """
+    data = read_token("reopen", token, max_age_seconds=REOPEN_DAYS * 86400)
+    case = find_case(get_session(), data.get("c")) if data else None
+    if case is None or case.number != parse_case_number(number):
+        return None
+    if case.status != "closed":
+        return case
+    if data.get("t") != case.closed_at.isoformat():
+        return None
+    return case if utcnow() <= reopen_allowed_until(case.closed_at) else None
+
+
+@bp.route("/cases/<number>/reopen", methods=["GET", "POST"])
+@rate_limited(lookup_limit)
+def reopen(number: str):
+    """Reopen a closed case from the signed link in the closed notice (30 days)."""
+    token = request.values.get("token", "")
+    case = _reopenable(number, token)
+    if case is None:
+        return render_template(
+            "public/message.html", resident=current_resident(), heading="This link does not work",
+            message="The link is expired or was already used. Call 311 or file a new request.",
+        ), 404
+    form = PublicReopenForm(data={"token": token})
+    status = 200
+    if request.method == "POST" and case.status == "closed":
+        if form.validate():
+            try:
+                add_activity(get_session(), get_catalog(), case, "reopened", author=RESIDENT,
+                             note=form.note.data)
+            except CaseStoreError as exc:
+                get_session().rollback()
+                flash(exc.message, "error")
+                status = exc.status
+            else:
+                log.info("case_reopened_by_resident", case=case.number)
+                flash("Your case is reopened; the department will look at it again.", "success")
+                return redirect(url_for("public.case_page", number=case.number))
+        else:
+            status = 422
+    return render_template(
+        "public/reopen.html", c=public_view(case, get_catalog()), form=form,
+        resident=current_resident(),
+    ), status
