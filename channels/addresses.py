@@ -1,0 +1,98 @@
+"""Per-address state: buttons last offered, STOP opt-outs and case notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Flask
+
+from channels.store import Address, Notice, session, utcnow
+
+
+def _engine(app: Flask) -> sa.engine.Engine:
+    return app.extensions["channels"]["engine"]
+
+
+def _get_or_create(db, address: str) -> Address:  # noqa: ANN001 - a Session
+    row = db.get(Address, address)
+    if row is None:
+        row = Address(address=address, last_buttons=[], opted_out=False)
+        db.add(row)
+    return row
+
+
+def remember_buttons(app: Flask, address: str, buttons: list[dict[str, str]]) -> None:
+    """Keep the buttons just offered to ``address`` so "1" can pick one later."""
+    with session(_engine(app)) as db:
+        row = _get_or_create(db, address)
+        row.last_buttons = list(buttons)
+        row.updated_at = utcnow()
+        db.commit()
+
+
+def remember_prompt(app: Flask, address: str, prompt: str, buttons: list[dict[str, str]]) -> None:
+    """Keep what a call was last asked, to repeat it once after silence."""
+    with session(_engine(app)) as db:
+        row = _get_or_create(db, address)
+        row.last_prompt = prompt
+        row.last_buttons = list(buttons)
+        row.updated_at = utcnow()
+        db.commit()
+
+
+def last_prompt(app: Flask, address: str) -> str:
+    """What the call at ``address`` was last asked ("" when nothing yet)."""
+    with session(_engine(app)) as db:
+        row = db.get(Address, address)
+        return (row.last_prompt or "") if row else ""
+
+
+def offered_buttons(app: Flask, address: str) -> list[dict[str, str]]:
+    """The buttons last offered to ``address`` (empty when none)."""
+    with session(_engine(app)) as db:
+        row = db.get(Address, address)
+        return list(row.last_buttons or []) if row else []
+
+
+def set_opted_out(app: Flask, address: str, opted_out: bool) -> None:
+    """Record STOP (True) or START (False) for ``address``."""
+    with session(_engine(app)) as db:
+        row = _get_or_create(db, address)
+        row.opted_out = opted_out
+        row.updated_at = utcnow()
+        db.commit()
+
+
+def is_opted_out(app: Flask, address: str) -> bool:
+    """True when ``address`` said STOP and has not said START since."""
+    with session(_engine(app)) as db:
+        row = db.get(Address, address)
+        return bool(row and row.opted_out)
+
+
+def record_notice(app: Flask, address: str, case_number: str, event: str) -> None:
+    """Remember that a notice about ``case_number`` went to ``address``."""
+    with session(_engine(app)) as db:
+        db.add(Notice(address=address, case_number=case_number, event=event))
+        db.commit()
+
+
+def open_notice(app: Flask, address: str) -> Notice | None:
+    """The latest unanswered notice to ``address`` still inside the reply window."""
+    since = utcnow() - dt.timedelta(hours=app.config["NOTICE_REPLY_WINDOW_HOURS"])
+    with session(_engine(app)) as db:
+        latest = db.execute(
+            sa.select(Notice)
+            .where(Notice.address == address, Notice.created_at >= since)
+            .order_by(Notice.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    return latest if latest is not None and latest.answered_at is None else None
+
+
+def close_notice(app: Flask, notice_id: int) -> None:
+    """The resident answered this notice; later replies go to the assistant."""
+    with session(_engine(app)) as db:
+        db.execute(sa.update(Notice).where(Notice.id == notice_id).values(answered_at=utcnow()))
+        db.commit()

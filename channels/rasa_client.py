@@ -1,0 +1,97 @@
+"""Relays one message to Rasa's REST channel and checks that the answer is real.
+
+Rasa 3.6 fails quietly: its REST channel answers ``200 []`` after an internal
+error, so an empty answer is treated as a failure here, like an error status
+or a refused connection. The caller decides what the resident hears meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+
+class TurnError(Exception):
+    """Rasa gave no usable answer; ``down`` says it could not be reached at all."""
+
+    def __init__(self, reason: str, down: bool = False) -> None:
+        super().__init__(reason)
+        self.down = down
+
+
+def neutralise(text: str) -> str:
+    """Free text must not start with "/": Rasa would take it as an intent with entities."""
+    text = text.strip()
+    while text.startswith("/"):
+        text = text[1:].lstrip()
+    return text
+
+
+def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep what every channel can render: text, buttons (title, payload) and an image."""
+    messages = []
+    for item in raw:
+        message: dict[str, Any] = {"text": str(item.get("text") or "")}
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in item.get("buttons") or []
+            if b.get("title") and b.get("payload")
+        ]
+        if buttons:
+            message["buttons"] = buttons
+        if item.get("image"):
+            message["image"] = str(item["image"])
+        if message["text"] or buttons or "image" in message:
+            messages.append(message)
+    return messages
+
+
+def send_to_rasa(
+    rasa_url: str,
+    auth_token: str,
+    sender: str,
+    text: str,
+    metadata: dict[str, Any],
+    timeout: float,
+) -> list[dict[str, Any]]:
+    """POST one message to ``{rasa_url}/webhooks/rest/webhook``; return normalised messages.
+
+    Raises TurnError when Rasa cannot be reached, answers an error, or answers
+    nothing at all.
+    """
+    params = {"token": auth_token} if auth_token else None
+    try:
+        response = requests.post(
+            f"{rasa_url}/webhooks/rest/webhook",
+            params=params,
+            json={"sender": sender, "message": text, "metadata": metadata},
+            timeout=(3.0, timeout),
+        )
+    except requests.ConnectionError as exc:
+        raise TurnError("rasa unreachable", down=True) from exc
+    except requests.Timeout as exc:
+        raise TurnError("rasa timed out") from exc
+    if response.status_code >= 500:
+        raise TurnError(f"rasa answered {response.status_code}", down=True)
+    if response.status_code != 200:
+        raise TurnError(f"rasa answered {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise TurnError("rasa answered no JSON") from exc
+    messages = normalise_messages(body if isinstance(body, list) else [])
+    if not messages:
+        raise TurnError("rasa answered nothing")
+    return messages
+
+
+def rasa_reachable(rasa_url: str, timeout: float = 2.0) -> bool:
+    """True when Rasa's server answers its status root."""
+    try:
+        return requests.get(f"{rasa_url}/", timeout=timeout).status_code == 200
+    except requests.RequestException:
+        return False

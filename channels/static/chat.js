@@ -1,0 +1,174 @@
+/* ATL311 web chat widget: vanilla JS, no build step.
+ *
+ * The session id lives in localStorage, and the server keeps the transcript, so
+ * a reload (or a new tab) shows the conversation again. Each message carries
+ * an id made here, so a resend after a network error is not processed twice.
+ * When the server answers "pending" (the assistant is slow or down) the widget
+ * polls the transcript until the real reply arrives.
+ */
+(function () {
+  "use strict";
+  var KEY = "atl311.session";
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var typing = document.getElementById("typing");
+  var errorBox = document.getElementById("error");
+  var locationButton = document.getElementById("location");
+  var lastEntryId = 0;
+  var pollTimer = null;
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  function sessionId() {
+    var id = null;
+    try { id = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
+    if (!id) {
+      id = newId().replace(/[^A-Za-z0-9_-]/g, "");
+      try { localStorage.setItem(KEY, id); } catch (e) { /* keeps working without reloads */ }
+    }
+    return id;
+  }
+  var session = sessionId();
+
+  function disableOlderChoices() {
+    var buttons = log.querySelectorAll(".choices button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+  }
+
+  function render(role, message) {
+    var item = document.createElement("div");
+    item.className = "msg " + role;
+    var bubble = document.createElement("div");
+    bubble.className = "bubble";
+    var label = document.createElement("span");
+    label.textContent = role === "resident" ? "You: " : "311: ";
+    label.style.position = "absolute";
+    label.style.left = "-9999px";
+    bubble.appendChild(label);
+    bubble.appendChild(document.createTextNode(message.text || ""));
+    if (message.text) item.appendChild(bubble);
+    if (message.image) {
+      var img = document.createElement("img");
+      img.src = message.image;
+      img.alt = "Image from the assistant";
+      item.appendChild(img);
+    }
+    if (message.buttons && message.buttons.length) {
+      disableOlderChoices();
+      var group = document.createElement("div");
+      group.className = "choices";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Choices");
+      message.buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        button.addEventListener("click", function () {
+          disableOlderChoices();
+          send({ payload: b.payload, title: b.title }, b.title);
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = !text;
+  }
+
+  function setBusy(busy) {
+    typing.hidden = !busy;
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+  }
+
+  function sync() {
+    var url = "/webchat/messages?session_id=" + encodeURIComponent(session) +
+      "&after=" + lastEntryId;
+    return fetch(url, { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { entries: [] }; })
+      .then(function (body) {
+        (body.entries || []).forEach(function (e) {
+          render(e.role, e);
+          lastEntryId = Math.max(lastEntryId, e.id);
+        });
+        return body.entries || [];
+      });
+  }
+
+  function waitForReply(rounds) {
+    clearTimeout(pollTimer);
+    if (rounds <= 0) { setBusy(false); return; }
+    pollTimer = setTimeout(function () {
+      sync().then(function (entries) {
+        var answered = entries.some(function (e) { return e.role === "assistant"; });
+        if (answered) setBusy(false); else waitForReply(rounds - 1);
+      }).catch(function () { waitForReply(rounds - 1); });
+    }, 2000);
+  }
+
+  function send(fields, shown) {
+    var body = { session_id: session, message_id: newId() };
+    Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
+    render("resident", { text: shown });
+    showError("");
+    setBusy(true);
+    var attempt = function (left) {
+      return fetch("/webchat/messages", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(body)
+      }).then(function (r) {
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.json();
+      }).catch(function (err) {
+        // The same message_id makes a resend safe: the server answers it once.
+        if (left > 0) return attempt(left - 1);
+        throw err;
+      });
+    };
+    attempt(2).then(function (reply) {
+      if (reply.duplicate) { return sync().then(function () { setBusy(false); }); }
+      (reply.messages || []).forEach(function (m) { render("assistant", m); });
+      if (reply.last_entry_id) lastEntryId = Math.max(lastEntryId, reply.last_entry_id);
+      if (reply.pending) waitForReply(60); else setBusy(false);
+    }).catch(function () {
+      setBusy(false);
+      showError("Sorry, your message could not be sent. Please try again, or call 311.");
+    }).then(function () { input.focus(); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { input.focus(); return; }
+    input.value = "";
+    send({ text: text }, text);
+  });
+
+  locationButton.addEventListener("click", function () {
+    if (!navigator.geolocation) {
+      showError("Your browser cannot share a location. Please type the address instead.");
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      send({ location: { lat: pos.coords.latitude, long: pos.coords.longitude } },
+        "📍 My location");
+    }, function () {
+      showError("We could not get your location. Please type the address instead.");
+    }, { timeout: 10000 });
+  });
+
+  sync().then(function (entries) {
+    if (!entries.length) {
+      render("assistant", { text: "Hi! I can help you report a problem to the City or check on a case. What can I help you with?" });
+    }
+  }).catch(function () { /* the first message will still work */ });
+})();

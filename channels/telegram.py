@@ -1,0 +1,128 @@
+"""Telegram: ``POST /telegram`` takes Bot API Updates; replies go out through the Bot API.
+
+The webhook is set with a secret token (``flask --app channels telegram-set-webhook``)
+and every request must carry it in ``X-Telegram-Bot-Api-Secret-Token``. Updates
+are parsed with python-telegram-bot; buttons become inline keyboards, pressed
+buttons (callback queries) are answered, a shared location travels as
+``location`` metadata and a photo as a ``media_urls`` link served by
+``/telegram/files/<file_id>`` (Telegram's own file URLs contain the bot token).
+``/start`` greets and ``/status <number>`` looks a case up. The channel is off
+(404) until TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN are set.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+import requests
+import telegram
+import telegram.error
+from flask import Blueprint, Response, abort, current_app, request
+
+from channels import addresses, telegram_api
+from channels.inbox import Incoming, receive
+from channels.outbound import deliver_outcome
+from channels.rasa_client import neutralise
+
+log = logging.getLogger(__name__)
+bp = Blueprint("telegram", __name__, url_prefix="/telegram")
+
+
+def _enabled() -> None:
+    config = current_app.config
+    if not (config["TELEGRAM_BOT_TOKEN"] and config["TELEGRAM_SECRET_TOKEN"]):
+        abort(404)
+
+
+def _command_text(text: str) -> str:
+    """``/start`` and ``/status <number>`` in the assistant's words; other text neutralised."""
+    command, _, rest = text.strip().partition(" ")
+    command = command.split("@", 1)[0].casefold()
+    if command == "/start":
+        return current_app.config["GREETING_TEXT"]
+    if command == "/status":
+        number = neutralise(rest)
+        if number:
+            return current_app.config["STATUS_TEXT_TEMPLATE"].format(number=number)
+        return current_app.config["VOICE_STATUS_TEXT"]
+    return neutralise(text)
+
+
+def _incoming(update: telegram.Update) -> Incoming | None:
+    """The one message an Update carries, or None for kinds we do not handle."""
+    provider_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        if query.message is None or not query.data:
+            return None
+        chat = f"telegram:{query.message.chat.id}"
+        try:
+            telegram_api.answer_callback(current_app, query.id)
+        except (telegram.error.TelegramError, TimeoutError) as exc:
+            log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
+        offered = addresses.offered_buttons(current_app, chat)
+        button = next((b for b in offered if b["payload"][:64] == query.data), None)
+        text = button["payload"] if button else neutralise(query.data)
+        return Incoming("telegram", provider_id, chat, text, button["title"] if button else text)
+    message = update.message or update.edited_message
+    if message is None:
+        return None
+    chat = f"telegram:{message.chat.id}"
+    metadata: dict[str, Any] = {}
+    text = message.text or message.caption or ""
+    if message.location is not None:
+        metadata["location"] = {"lat": message.location.latitude,
+                                "long": message.location.longitude}
+        text = text or "my location"
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width or 0) * (p.height or 0))
+        base = current_app.config["PUBLIC_BASE_URL"]
+        metadata["media_urls"] = [f"{base}/telegram/files/{largest.file_id}"]
+        text = text or "photo"
+    text = _command_text(text) if text else ""
+    if not text:
+        return None
+    return Incoming("telegram", provider_id, chat, text, message.text or "", metadata)
+
+
+@bp.post("")
+def webhook():  # noqa: ANN201
+    """One Update from Telegram."""
+    _enabled()
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    expected = current_app.config["TELEGRAM_SECRET_TOKEN"]
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        abort(403)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        abort(400, "An Update is a JSON object with an update_id.")
+    try:
+        update = telegram.Update.de_json(data, telegram_api.parsing_bot(current_app))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        abort(400, "The Update could not be parsed.")
+    incoming = _incoming(update)
+    if incoming is None:
+        return Response("", status=200)  # an update kind we do not handle: acknowledged
+    outcome = receive(incoming)
+    if outcome.duplicate:
+        return Response("", status=200)
+    deliver_outcome(incoming.sender, outcome)
+    return Response("", status=200)
+
+
+@bp.get("/files/<file_id>")
+def file(file_id: str):  # noqa: ANN201
+    """A resident's photo, fetched from Telegram without exposing the bot token."""
+    _enabled()
+    if not file_id.replace("-", "").replace("_", "").isalnum() or len(file_id) > 200:
+        abort(404)
+    try:
+        url = telegram_api.file_url(current_app, file_id)
+        upstream = requests.get(url, timeout=10)
+    except (telegram.error.TelegramError, TimeoutError, requests.RequestException):
+        abort(404)
+    if upstream.status_code != 200:
+        abort(404)
+    return Response(upstream.content, mimetype=upstream.headers.get("Content-Type", "image/jpeg"))
