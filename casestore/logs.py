@@ -34,4 +34,4 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def get_logger(name: str):
     """Return a structlog logger bound to ``name``."""
-    return structlog.get_logger(logger=name)
+    return structlog.get_logger(logger_name=name)

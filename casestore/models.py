@@ -193,7 +193,7 @@ class Activity(Base):
     author_type = Column(String(16), nullable=False)
     author_id = Column(Integer)
     author_name = Column(String(200), nullable=False)  # a display name safe to show publicly
-    data = Column(JSON, nullable=False, default=dict)  # kind-specific: reason, from/to department...
+    data = Column(JSON, nullable=False, default=dict)  # kind-specific: reason, from/to dept...
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
 
     case = relationship("Case", back_populates="activities")

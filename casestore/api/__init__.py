@@ -15,4 +15,4 @@ def init_api(app) -> None:
     _errors.init_errors(app)
     from .limits import init_limiter
 
-    init_limiter(app)
+    init_limiter(app, "api.get_case")

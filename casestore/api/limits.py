@@ -13,14 +13,23 @@ from flask_limiter.util import get_remote_address
 
 from ..auth import bearer_token, is_service_token
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
+def init_limiter(app, *endpoints: str) -> Limiter:
+    """Give ``app`` its own limiter (storage from ``REDIS_URL``, else memory) on ``endpoints``.
 
-def init_limiter(app) -> None:
-    """Attach the limiter to ``app`` with storage from ``REDIS_URL`` (memory when unset)."""
+    One limiter per app rather than a module-level one, so apps built in the
+    same process (tests, several workers' factories) never share counters.
+    """
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "casestore")
+    limiter = Limiter(key_func=get_remote_address, default_limits=[])
     limiter.init_app(app)
+    limit = limiter.limit(lookup_limit, exempt_when=exempt_service)
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    app.extensions["casestore.limiter"] = limiter
+    return limiter
 
 
 def lookup_limit() -> str:

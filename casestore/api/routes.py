@@ -1,14 +1,191 @@
-"""Routes of /api/v1 (skeleton; filled in next)."""
+"""Routes of /api/v1: cases, their activity, followers, opt-outs and the catalog.
+
+Shapes and rules are in docs/api.md; the OpenAPI document (openapi.py) lists
+every route here.
+"""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request, url_for
 
+from ..activities import POSTABLE_KINDS, add_activity
+from ..cases import (
+    RESIDENT,
+    SERVICE,
+    Author,
+    activity_view,
+    add_follower,
+    create_case,
+    full_view,
+    public_view,
+)
+from ..cases import get_case as load_case
 from ..catalog import get_catalog
+from ..db import get_session
+from ..errors import ForbiddenError, ValidationError
+from ..logs import get_logger
+from ..models import OptOut
+from ..validation import Problems, channel_address
 from . import bp
+from .access import allow, caller, json_body
+from .openapi import openapi_document
+from .search import nearby_cases, search_cases
+
+log = get_logger("casestore.api")
+
+# What the service token may post on a resident's behalf.
+SERVICE_KINDS = ("info_added", "reopened")
+# Reassigning moves work between departments: not for department staff.
+REASSIGNERS = ("agent", "supervisor", "admin")
+
+
+def _view(case) -> dict:
+    c = caller()
+    catalog = get_catalog()
+    return full_view(case, catalog) if c.is_staff else public_view(case, catalog)
+
+
+def _author() -> Author:
+    c = caller()
+    return Author.staff(c.staff) if c.is_staff else SERVICE
 
 
 @bp.get("/services")
 def services():
     """The service catalog as JSON."""
     return jsonify(get_catalog().to_json())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/cases")
+@allow("service", "staff")
+def create():
+    """Create a case; the same idempotency key returns the first case with 200."""
+    data = json_body()
+    key = request.headers.get("Idempotency-Key") or None
+    case, created = create_case(get_session(), get_catalog(), data, idempotency_key=key,
+                                author=_author())
+    if created:
+        log.info("case_created", case=case.number, service=case.service_code,
+                 channel=case.channel, caller=caller().kind)
+    response = jsonify(_view(case))
+    response.headers["Location"] = url_for("api.get_case", number=case.number)
+    return response, 201 if created else 200
+
+
+@bp.get("/cases/<number>")
+@allow("anonymous", "service", "staff")
+def get_case(number: str):
+    """Look a case up by number: public view, or full view for staff who may see it."""
+    c = caller()
+    case = load_case(get_session(), number, c.staff if c.is_staff else None)
+    return jsonify(_view(case))
+
+
+@bp.get("/cases")
+@allow("staff")
+def list_cases():
+    """List and search cases (staff; department staff see their department only)."""
+    result = search_cases(get_session(), request.args, caller().staff)
+    catalog = get_catalog()
+    return jsonify({
+        "cases": [full_view(case, catalog) for case in result.cases],
+        "total": result.total,
+        "page": result.page,
+        "page_size": result.page_size,
+    })
+
+
+@bp.get("/cases/nearby")
+@allow("service", "staff")
+def nearby():
+    """Open cases of a service near a point or at the same normalised address."""
+    cases = nearby_cases(get_session(), get_catalog(), request.args, caller().staff)
+    catalog = get_catalog()
+    return jsonify({"cases": [public_view(case, catalog) for case in cases]})
+
+
+@bp.post("/cases/<number>/followers")
+@allow("service", "staff")
+def follow(number: str):
+    """Add someone to a case's notices instead of filing the same problem again."""
+    data = json_body()
+    c = caller()
+    session = get_session()
+    case = load_case(session, number, c.staff if c.is_staff else None)
+    added = add_follower(session, case, data, author=_author())
+    log.info("case_followed", case=case.number, added=added)
+    return jsonify(public_view(case, get_catalog()))
+
+
+@bp.post("/cases/<number>/activities")
+@allow("service", "staff")
+def post_activity(number: str):
+    """Record an activity on a case (kinds and rules: docs/api.md)."""
+    data = json_body()
+    c = caller()
+    kind = data.pop("kind", None)
+    if not isinstance(kind, str):
+        raise ValidationError({"kind": "is required"}, malformed=kind is not None)
+    if kind not in POSTABLE_KINDS:
+        raise ValidationError({"kind": f"must be one of {', '.join(POSTABLE_KINDS)}"})
+    if c.is_service and kind not in SERVICE_KINDS:
+        raise ForbiddenError(f"The service token may only post {', '.join(SERVICE_KINDS)}.")
+    if kind == "reassigned" and c.is_staff and c.staff.role not in REASSIGNERS:
+        raise ForbiddenError("Only agents and supervisors reassign cases.")
+    note = data.pop("note", "") or ""
+    public = data.pop("public", True)
+    data.pop("channel_address", None)  # who added it is not recorded on the public timeline
+    session = get_session()
+    case = load_case(session, number, c.staff if c.is_staff else None)
+    author = Author.staff(c.staff) if c.is_staff else RESIDENT
+    entry = add_activity(session, get_catalog(), case, kind, author=author, note=note,
+                         public=public, **data)
+    log.info("case_activity", case=case.number, kind=kind, caller=c.kind)
+    return jsonify(activity_view(entry)), 201
+
+
+@bp.get("/cases/<number>/activities")
+@allow("anonymous", "service", "staff")
+def list_activities(number: str):
+    """The case's timeline: public entries, or every entry for staff who may see it."""
+    c = caller()
+    case = load_case(get_session(), number, c.staff if c.is_staff else None)
+    entries = case.activities if c.is_staff else [a for a in case.activities if a.public]
+    return jsonify({"activities": [activity_view(a) for a in entries]})
+
+
+@bp.post("/opt-outs")
+@allow("service")
+def opt_out():
+    """Record STOP for a channel address: no more messages to it."""
+    data = json_body()
+    problems = Problems()
+    address = channel_address(problems, data.get("channel_address"), "channel_address")
+    if address is None and not problems.fields:
+        problems.add("channel_address", "is required")
+    problems.raise_if_any()
+    session = get_session()
+    exists = session.get(OptOut, address) is not None
+    if not exists:
+        session.add(OptOut(channel_address=address))
+        session.commit()
+    return jsonify({"channel_address": address, "opted_out": True}), 200 if exists else 201
+
+
+@bp.delete("/opt-outs/<path:address>")
+@allow("service")
+def opt_in(address: str):
+    """Record START for a channel address: messages may go to it again."""
+    session = get_session()
+    row = session.get(OptOut, address)
+    if row is not None:
+        session.delete(row)
+        session.commit()
+    return "", 204
+

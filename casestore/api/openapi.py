@@ -1,0 +1,204 @@
+"""The OpenAPI 3 document of /api/v1, served at /api/v1/openapi.json.
+
+Written by hand to match docs/api.md; a test checks that every route of the
+API blueprint appears here.
+"""
+
+from __future__ import annotations
+
+from ..models import ACTIVITY_KINDS, CHANNELS, CLOSE_REASONS, STATUSES
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERR = {str(code): {"$ref": f"#/components/responses/E{code}"}
+        for code in (400, 401, 403, 404, 409, 413, 422)}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(c): _ERR[str(c)] for c in codes}
+
+
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "Case number; 26000123, 26-000123, #26000123, ATL-26000123..."}
+_STR = {"type": "string"}
+_NSTR = {"type": "string", "nullable": True}
+_NNUM = {"type": "number", "nullable": True}
+
+
+def _q(name: str, schema: dict | None = None, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema or _STR,
+            "description": description}
+
+
+_ACTIVITY = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(ACTIVITY_KINDS)},
+        "note": _STR, "public": {"type": "boolean"}, "author": _STR,
+        "created_at": {"type": "string", "format": "date-time"}, "data": {"type": "object"},
+    },
+}
+_CONTACT = {"type": "object", "properties": {
+    "name": _NSTR, "email": _NSTR, "phone": _NSTR, "channel_address": _NSTR}}
+_CASE = {
+    "type": "object",
+    "properties": {
+        "case_number": _STR, "service_code": _STR, "service_name": _STR, "department": _STR,
+        "department_name": _STR, "status": {"type": "string", "enum": list(STATUSES)},
+        "status_label": _STR, "description": _STR, "address": _NSTR, "lat": _NNUM,
+        "long": _NNUM, "attributes": {"type": "object"},
+        "media_urls": {"type": "array", "items": _STR},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "expected_at": {"type": "string", "format": "date-time", "nullable": True},
+        "closed_at": {"type": "string", "format": "date-time", "nullable": True},
+        "close_reason": {"type": "string", "enum": list(CLOSE_REASONS), "nullable": True},
+        "closure_comments": _NSTR, "duplicate_of": _NSTR, "referred_to": _NSTR,
+        "latest_public_note": _NSTR, "url": _STR,
+        "timeline": {"type": "array", "items": _ref("Activity")},
+    },
+}
+_CASE_FULL = {"allOf": [_ref("Case"), {"type": "object", "properties": {
+    "requester": _ref("Contact"), "followers": {"type": "array", "items": _ref("Contact")}}}]}
+_NEW_CASE = {
+    "type": "object",
+    "required": ["service_code", "channel"],
+    "properties": {
+        "service_code": _STR, "description": {"type": "string", "maxLength": 4000},
+        "address": {"type": "string", "maxLength": 300}, "lat": {"type": "number"},
+        "long": {"type": "number"}, "attributes": {"type": "object"},
+        "media_urls": {"type": "array", "items": _STR, "maxItems": 10},
+        "channel": {"type": "string", "enum": list(CHANNELS)}, "requester": _ref("Contact"),
+        "idempotency_key": {"type": "string", "maxLength": 200},
+    },
+}
+_NEW_ACTIVITY = {
+    "type": "object",
+    "required": ["kind"],
+    "properties": {
+        "kind": {"type": "string", "enum": [k for k in ACTIVITY_KINDS
+                                            if k not in ("opened", "followed")]},
+        "note": _STR, "public": {"type": "boolean"}, "media_urls": {"type": "array", "items": _STR},
+        "department": _STR, "status": _STR,
+        "reason": {"type": "string", "enum": list(CLOSE_REASONS)}, "comments": _STR,
+        "duplicate_of": _STR, "referred_to": _STR,
+    },
+}
+_ERROR = {"type": "object", "required": ["error", "message"], "properties": {
+    "error": _STR, "message": _STR, "fields": {"type": "object"}}}
+
+
+def openapi_document() -> dict:
+    """Return the OpenAPI 3.0 document as a dict."""
+    case_list = {"type": "object", "properties": {
+        "cases": {"type": "array", "items": _ref("CaseFull")}, "total": {"type": "integer"},
+        "page": {"type": "integer"}, "page_size": {"type": "integer"}}}
+    public_list = {"type": "object", "properties": {
+        "cases": {"type": "array", "items": _ref("Case")}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "ATL311 case store API", "version": "1",
+                 "description": "Cases, their activity and the service catalog. See docs/api.md."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {}],
+        "paths": {
+            "/services": {"get": {"summary": "The service catalog", "security": [],
+                                  "responses": {"200": _json({"type": "object"})}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": _json({"type": "object"})}}},
+            "/cases": {
+                "post": {
+                    "summary": "Create a case (idempotent with Idempotency-Key)",
+                    "parameters": [{"name": "Idempotency-Key", "in": "header",
+                                    "required": False, "schema": _STR}],
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": _ref("NewCase")}}},
+                    "responses": {"201": _json(_ref("Case"), "Created"),
+                                  "200": _json(_ref("Case"), "Already created with this key"),
+                                  **_errors(400, 401, 403, 413, 422)},
+                },
+                "get": {
+                    "summary": "List and search cases (staff)",
+                    "parameters": [_q("status", description="comma-separated; 'open' = any open"),
+                                   _q("service_code"), _q("department"),
+                                   _q("created_from", {"type": "string", "format": "date"}),
+                                   _q("created_to", {"type": "string", "format": "date"}),
+                                   _q("q", description="case number or address text"),
+                                   _q("page", {"type": "integer", "minimum": 1}),
+                                   _q("page_size", {"type": "integer", "maximum": 200})],
+                    "responses": {"200": _json(case_list), **_errors(400, 401, 403, 422)},
+                },
+            },
+            "/cases/nearby": {"get": {
+                "summary": "Open cases of a service near a point or at the same address",
+                "parameters": [_q("service_code"), _q("lat", {"type": "number"}),
+                               _q("long", {"type": "number"}), _q("address"),
+                               _q("radius_m", {"type": "integer", "maximum": 2000})],
+                "responses": {"200": _json(public_list), **_errors(400, 401, 422)},
+            }},
+            "/cases/{number}": {"get": {
+                "summary": "A case: public view, or CaseFull for staff of its department",
+                "parameters": [_NUMBER],
+                "responses": {"200": _json({"oneOf": [_ref("Case"), _ref("CaseFull")]}),
+                              **_errors(401, 404), "429": {"description": "Too many lookups"}},
+            }},
+            "/cases/{number}/followers": {"post": {
+                "summary": "Follow a case (get its notices)",
+                "parameters": [_NUMBER],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("Contact")}}},
+                "responses": {"200": _json(_ref("Case")), **_errors(400, 401, 403, 404, 422)},
+            }},
+            "/cases/{number}/activities": {
+                "post": {
+                    "summary": "Record an activity (staff; service: info_added, reopened)",
+                    "parameters": [_NUMBER],
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": _ref("NewActivity")}}},
+                    "responses": {"201": _json(_ref("Activity"), "Created"),
+                                  **_errors(400, 401, 403, 404, 409, 422)},
+                },
+                "get": {
+                    "summary": "The timeline (public entries; all for staff)",
+                    "parameters": [_NUMBER],
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "activities": {"type": "array", "items": _ref("Activity")}}}),
+                        **_errors(401, 404)},
+                },
+            },
+            "/opt-outs": {"post": {
+                "summary": "STOP: no more messages to a channel address (service)",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["channel_address"],
+                               "properties": {"channel_address": _STR}}}}},
+                "responses": {"201": _json({"type": "object"}, "Recorded"),
+                              "200": _json({"type": "object"}, "Already recorded"),
+                              **_errors(400, 401, 403, 422)},
+            }},
+            "/opt-outs/{channel_address}": {"delete": {
+                "summary": "START: messages may go to the address again (service)",
+                "parameters": [{"name": "channel_address", "in": "path", "required": True,
+                                "schema": _STR}],
+                "responses": {"204": {"description": "Removed"}, **_errors(401, 403)},
+            }},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Case": _CASE, "CaseFull": _CASE_FULL, "NewCase": _NEW_CASE,
+                        "Activity": _ACTIVITY, "NewActivity": _NEW_ACTIVITY,
+                        "Contact": _CONTACT, "Error": _ERROR},
+            "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in (
+                (400, "Malformed JSON or wrong types"), (401, "No valid token"),
+                (403, "Not allowed"), (404, "No such case (or not yours to see)"),
+                (409, "Does not fit the case's state"), (413, "Body over 1 MiB"),
+                (422, "Invalid values"))},
+        },
+    }
