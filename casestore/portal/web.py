@@ -151,12 +151,13 @@ def secure_cookies_wanted(app: Flask) -> bool:
 
 
 def _page_limiter() -> FixedWindowRateLimiter:
-    limiter = current_app.extensions.get("casestore.page_limiter")
-    if limiter is None:
-        uri = current_app.config.get("REDIS_URL") or "memory://"
-        limiter = FixedWindowRateLimiter(storage_from_string(uri))
-        current_app.extensions["casestore.page_limiter"] = limiter
-    return limiter
+    pair = current_app.extensions.get("casestore.page_limiter")
+    if pair is None:
+        storage = storage_from_string(current_app.config.get("REDIS_URL") or "memory://")
+        # The strategy holds its storage weakly: keep both alive with the app.
+        pair = (storage, FixedWindowRateLimiter(storage))
+        current_app.extensions["casestore.page_limiter"] = pair
+    return pair[1]
 
 
 def rate_limited(limit: Callable[[], str], methods: tuple[str, ...] = ("GET", "POST")):

@@ -1,0 +1,194 @@
+"""What a notice says, from templates a city can edit.
+
+Email notices are rendered from ``casestore/templates/email/<event>.subject.txt``,
+``<event>.txt`` and ``<event>.html``; SMS/chat notices from ``<event>.short.txt``.
+Events without their own files use the ``update`` ones. A city can override any
+file by putting one of the same name in ``NOTICE_TEMPLATES_DIR`` (read at first
+use); the rest fall back to the defaults. HTML templates are auto-escaped, so a
+description or note with markup arrives as text.
+
+Notices carry the case number, service, status and public notes only: never
+another person's contact data. Account emails (``account_confirm``,
+``password_reset``) have no case; their signed links are made here, at
+rendering, so no token is ever stored in the outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
+
+from .catalog import Catalog
+from .models import Activity, Case, OutboxMessage
+from .numbering import format_case_number
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "templates"
+ACCOUNT_EVENTS = ("account_confirm", "password_reset")
+SHORT_TEXT_MAX = 1000
+
+REASON_LABELS = {
+    "fixed": "Fixed",
+    "duplicate": "Already reported (duplicate)",
+    "not_city_responsibility": "Not the City's responsibility",
+    "no_action_needed": "No action needed",
+    "could_not_locate": "Could not locate the problem",
+    "withdrawn": "Withdrawn at your request",
+}
+
+EVENT_LABELS = {
+    "opened": "received",
+    "acknowledged": "receipt acknowledged",
+    "update": "new update",
+    "inspection": "inspected",
+    "repair": "repaired",
+    "follow_up": "follow-up action",
+    "info_requested": "more information needed",
+    "info_added": "information added",
+    "reassigned": "moved to another department",
+    "closed": "closed",
+    "reopened": "reopened",
+}
+
+_environments: dict[str, Environment] = {}
+
+
+def _environment() -> Environment:
+    """Return the notice template environment (override folder first, then defaults)."""
+    override = os.environ.get("NOTICE_TEMPLATES_DIR", "")
+    if has_app_context():
+        override = current_app.config.get("NOTICE_TEMPLATES_DIR") or override
+    env = _environments.get(override)
+    if env is None:
+        loaders = [FileSystemLoader(override)] if override else []
+        loaders.append(FileSystemLoader(str(DEFAULT_DIR)))
+        env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            keep_trailing_newline=True,
+        )
+        _environments[override] = env
+    return env
+
+
+def _render(event: str, suffix: str, context: dict) -> str:
+    env = _environment()
+    try:
+        template = env.get_template(f"email/{event}.{suffix}")
+    except TemplateNotFound:
+        template = env.get_template(f"email/update.{suffix}")
+    return template.render(**context)
+
+
+def _base_url() -> str:
+    if has_app_context():
+        return str(current_app.config.get("CASESTORE_URL") or "http://localhost:8080").rstrip("/")
+    return "http://localhost:8080"
+
+
+def _activity(msg: OutboxMessage, case: Case) -> Activity | None:
+    wanted = (msg.payload or {}).get("activity_id")
+    return next((a for a in case.activities if a.id == wanted), None)
+
+
+def _local_date(moment, catalog: Catalog) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(catalog.city.timezone)).strftime("%A, %B %-d, %Y")
+
+
+def _reopen_url(case: Case, base: str) -> str | None:
+    """Return the signed "not fixed?" link of a closed case, if links can be signed here."""
+    if case.status != "closed" or case.closed_at is None or not has_app_context():
+        return None
+    if not current_app.secret_key:
+        return None
+    from .account.tokens import reopen_token
+
+    return f"{base}/cases/{case.number}/reopen?token={reopen_token(case.number, case.closed_at)}"
+
+
+def case_context(msg: OutboxMessage, case: Case, catalog: Catalog) -> dict:
+    """Return the variables every case notice template can use (documented in docs/portal.md)."""
+    from .account.tokens import REOPEN_DAYS
+
+    base = _base_url()
+    service = catalog.service(case.service_code)
+    entry = _activity(msg, case)
+    note = entry.note if entry is not None else ""
+    parent = case.duplicate_of.number if case.duplicate_of is not None else None
+    return {
+        "event": msg.event,
+        "event_label": EVENT_LABELS.get(msg.event, "updated"),
+        "city": catalog.city.short_name,
+        "city_phone": catalog.city.phone,
+        "number": case.number,
+        "number_display": format_case_number(case.number),
+        "service_name": service.name if service else case.service_code,
+        "address": case.address_normalized or case.address or "",
+        "department_name": catalog.department_name(case.department),
+        "status_label": case.status.replace("_", " ").capitalize(),
+        "expected_date": _local_date(case.expected_at, catalog),
+        "case_url": f"{base}/cases/{case.number}",
+        "account_url": f"{base}/account/",
+        "note": note,
+        "question": note if msg.event == "info_requested" else "",
+        "reason_label": REASON_LABELS.get(case.close_reason or "", case.close_reason or ""),
+        "comments": case.closure_comments or note,
+        "referred_to": case.referred_to or "",
+        "duplicate_of": format_case_number(parent) if parent else "",
+        "duplicate_url": f"{base}/cases/{parent}" if parent else "",
+        "reopen_url": _reopen_url(case, base) if msg.event == "closed" else None,
+        "reopen_days": REOPEN_DAYS,
+    }
+
+
+def account_context(msg: OutboxMessage) -> dict:
+    """Return the variables of an account email, with a freshly signed link."""
+    from .account.tokens import CONFIRM_HOURS, RESET_HOURS, confirm_token, reset_token
+    from .db import get_session
+    from .models import Resident
+
+    resident = get_session().get(Resident, (msg.payload or {}).get("resident_id"))
+    if resident is None:
+        raise LookupError("the account of this notice is gone")
+    base = _base_url()
+    if msg.event == "account_confirm":
+        link = f"{base}/account/confirm/{confirm_token(resident.id, resident.email)}"
+        hours = CONFIRM_HOURS
+    else:
+        link = f"{base}/account/reset?token={reset_token(resident.id, resident.password_hash)}"
+        hours = RESET_HOURS
+    return {"event": msg.event, "link": link, "valid_hours": hours, "number_display": ""}
+
+
+def _context(msg: OutboxMessage, case: Case | None, catalog: Catalog) -> dict:
+    if msg.event in ACCOUNT_EVENTS:
+        return account_context(msg)
+    if case is None:
+        raise LookupError("the case of this notice is gone")
+    return case_context(msg, case, catalog)
+
+
+def _one_line(text: str) -> str:
+    # A subject is a header: no line breaks can get through (header injection).
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def render_email(msg: OutboxMessage, case: Case | None, catalog: Catalog) -> tuple[str, str, str]:
+    """Return (subject, plain text, HTML) of an email notice."""
+    context = _context(msg, case, catalog)
+    subject = _one_line(_render(msg.event, "subject.txt", context))
+    context["subject"] = subject
+    return subject, _render(msg.event, "txt", context), _render(msg.event, "html", context)
+
+
+def render_text(msg: OutboxMessage, case: Case | None, catalog: Catalog) -> str:
+    """Return the short text of an SMS/Telegram/Messenger notice (at most 1,000 characters)."""
+    text = _render(msg.event, "short.txt", _context(msg, case, catalog))
+    text = re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
+    return text[:SHORT_TEXT_MAX]
