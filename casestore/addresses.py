@@ -37,7 +37,7 @@ def normalize_address(text: str | None) -> str | None:
     except usaddress.RepeatedLabelError:
         return _clean(text) or None
     parts = []
-    has_name = bool(tagged.get("StreetName", "").strip().isalpha())
+    has_name = bool(re.search(r"[A-Za-z]", tagged.get("StreetName", "")))
     for label in _KEY_LABELS:
         value = _clean(tagged.get(label, ""))
         if not value:

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.database",
+    "tests.fixtures.casestore",
     "tests.fixtures.channels",
     "tests.fixtures.portal",
 ]
