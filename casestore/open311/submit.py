@@ -9,13 +9,12 @@ Requester contact details are kept privately on the case; ``device_id`` and
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from flask import request
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ..auth import find_api_key
 from ..cases import Author, create_case
 from ..db import get_session
 from ..errors import ValidationError
@@ -42,12 +41,7 @@ _FIELD_NAMES = {
 
 def api_key_row(values: MultiDict) -> ApiKey:
     """Return the live ApiKey the request presents, or refuse with 403."""
-    given = text(values, "api_key")
-    row = None
-    if given is not None and len(given) <= 200:
-        digest = hashlib.sha256(given.encode("utf-8")).hexdigest()
-        stmt = select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-        row = get_session().execute(stmt).scalar_one_or_none()
+    row = find_api_key(get_session(), text(values, "api_key"))
     if row is None:
         raise Open311Error(403, "api_key was not provided or is not valid")
     return row

@@ -254,3 +254,16 @@ def test_a_token_leads_to_the_request_it_stands_for(client, open311_app, fmt):
 def test_an_unknown_token_answers_404(client, fmt):
     response = client.get(f"{BASE}/tokens/nope-not-a-token.{fmt}")
     assert error_descriptions(response, fmt, 404) == ["token was not found"]
+
+
+def test_a_key_from_the_operator_command_works_until_it_is_revoked(client, open311_app):
+    runner = open311_app.test_cli_runner()
+    created = runner.invoke(args=["create-api-key", "Neighbourhood app"])
+    assert created.exit_code == 0, created.output
+    key_id, key = created.output.split()[2], created.output.strip().rsplit(" ", 1)[1]
+    form = {**POTHOLE, "api_key": key, "lat": "33.75", "long": "-84.39"}
+    assert client.post(f"{BASE}/requests.json", data=form).status_code == 201
+    assert runner.invoke(args=["revoke-api-key", key_id]).exit_code == 0
+    assert refused(client, open311_app, "json", form, 403) == [
+        "api_key was not provided or is not valid"
+    ]
