@@ -28,6 +28,7 @@ from channels.rasa_client import neutralise
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/telegram")
+_HANDLED = ("message", "edited_message", "callback_query")
 
 
 def _enabled() -> None:
@@ -98,6 +99,8 @@ def webhook():  # noqa: ANN201
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         abort(400, "An Update is a JSON object with an update_id.")
+    if not any(kind in data for kind in _HANDLED):
+        return Response("", status=200)  # an update kind we do not handle: acknowledged
     try:
         update = telegram.Update.de_json(data, telegram_api.parsing_bot(current_app))
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -1,0 +1,95 @@
+"""Messenger webhook: handshake, X-Hub-Signature-256, events as Facebook sends them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+PSID = "6783452211"
+
+
+APP_SECRET = "app-secret"
+
+
+def signed(client, body: dict, secret: str = APP_SECRET):
+    raw = json.dumps(body).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return client.post("/messenger", data=raw, content_type="application/json",
+                       headers={"X-Hub-Signature-256": signature})
+
+
+def event(message: dict) -> dict:
+    return {"object": "page", "entry": [{"id": "PAGE1", "time": 1764345600000, "messaging": [
+        {"sender": {"id": PSID}, "recipient": {"id": "PAGE1"}, "timestamp": 1764345600000,
+         "message": message}]}]}
+
+
+def test_the_verify_handshake_echoes_the_challenge(channels_app):
+    client = channels_app().test_client()
+    ok = client.get("/messenger?hub.mode=subscribe&hub.verify_token=verify-token"
+                    "&hub.challenge=1158201444")
+    assert ok.status_code == 200 and ok.get_data(as_text=True) == "1158201444"
+    bad = client.get("/messenger?hub.mode=subscribe&hub.verify_token=no&hub.challenge=1")
+    assert bad.status_code == 403
+
+
+def test_a_message_is_answered_with_quick_replies(channels_app, fake_rasa, api_recorder):
+    fake_rasa.reply = lambda body: [{"text": "Is it large?", "buttons": [
+        {"title": "Yes", "payload": "/affirm"}]}]
+    response = signed(channels_app().test_client(), event({"mid": "m_1", "text": "pothole"}))
+    assert response.status_code == 200
+    assert fake_rasa.received[0]["sender"] == f"messenger:{PSID}"
+    assert fake_rasa.received[0]["metadata"]["message_id"] == "m_1"
+    call = api_recorder.calls("/me/messages")[0]
+    assert call.query["access_token"] == ["page-token"]
+    assert call.json == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {
+        "text": "Is it large?",
+        "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]}}
+
+
+def test_a_quick_reply_sends_its_payload(channels_app, fake_rasa):
+    fake_rasa.reply = lambda body: [{"text": "Large?", "buttons": [
+        {"title": "Yes", "payload": "/affirm"}]}]
+    client = channels_app().test_client()
+    signed(client, event({"mid": "m_1", "text": "pothole"}))
+    signed(client, event({"mid": "m_2", "text": "Yes", "quick_reply": {"payload": "/affirm"}}))
+    assert fake_rasa.received[-1]["message"] == "/affirm"
+
+
+def test_location_and_image_attachments_travel_as_metadata(channels_app, fake_rasa):
+    client = channels_app().test_client()
+    signed(client, event({"mid": "m_3", "attachments": [
+        {"type": "location", "payload": {"coordinates": {"lat": 33.749, "long": -84.388}}}]}))
+    signed(client, event({"mid": "m_4", "attachments": [
+        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/photo.jpg"}}]}))
+    assert fake_rasa.received[0]["metadata"]["location"] == {"lat": 33.749, "long": -84.388}
+    assert fake_rasa.received[1]["metadata"]["media_urls"] == [
+        "https://scontent.xx.fbcdn.net/v/photo.jpg"]
+
+
+def test_a_bad_signature_gets_403_and_reaches_nothing(channels_app, fake_rasa, api_recorder):
+    client = channels_app().test_client()
+    assert signed(client, event({"mid": "m_5", "text": "hi"}), secret="wrong").status_code == 403
+    assert client.post("/messenger", json=event({"mid": "m_5", "text": "hi"})).status_code == 403
+    assert fake_rasa.received == [] and api_recorder.calls("/me/messages") == []
+
+
+def test_a_redelivered_mid_is_processed_once(channels_app, fake_rasa, api_recorder):
+    client = channels_app().test_client()
+    signed(client, event({"mid": "m_6", "text": "hi"}))
+    assert signed(client, event({"mid": "m_6", "text": "hi"})).status_code == 200
+    assert len(fake_rasa.received) == 1
+    assert len(api_recorder.calls("/me/messages")) == 1
+
+
+def test_echoes_and_malformed_events_are_ignored_cleanly(channels_app, fake_rasa):
+    client = channels_app().test_client()
+    assert signed(client, event({"mid": "m_7", "text": "hi", "is_echo": True})).status_code == 200
+    assert signed(client, {"object": "page", "entry": [{"messaging": ["x", 3]}]}).status_code == 200
+    assert signed(client, {"entry": "nope"}).status_code == 400
+    raw = b"{broken"
+    signature = "sha256=" + hmac.new(b"app-secret", raw, hashlib.sha256).hexdigest()
+    assert client.post("/messenger", data=raw, content_type="application/json",
+                       headers={"X-Hub-Signature-256": signature}).status_code == 400
+    assert fake_rasa.received == []
