@@ -2,8 +2,9 @@
 
 Modules: ``services`` (discovery, service list and definitions), ``lookup``
 (GET requests, one request, tokens, mySociety's servicerequestupdates),
-``submit`` (POST requests), ``hooks`` (jurisdiction check, error format),
-``render`` (XML/JSON), ``params`` (parameter rules), ``serialize`` (records).
+``submit`` (POST requests), ``context`` (shared settings, the jurisdiction
+check and the error handlers), ``render`` (XML/JSON), ``params`` (parameter
+rules) and ``serialize`` (records). docs/open311.md explains the choices.
 """
 
 from flask import Blueprint
@@ -11,4 +12,4 @@ from flask import Blueprint
 bp = Blueprint("open311", __name__)
 
 # Imported for their routes and handlers, which register themselves on ``bp``.
-from . import hooks, lookup, services, submit  # noqa: E402,F401
+from . import context, lookup, services, submit  # noqa: E402,F401

@@ -1,4 +1,8 @@
-"""What every Open311 view needs: the catalog, the city's timezone, settings.
+"""What every Open311 view shares: catalog, timezone, settings, jurisdiction, errors.
+
+Every refusal inside /open311/v2 (ours, or Flask's own 400/413 raised while
+reading a request) answers in GeoReport's ``errors/error`` body, in the format
+the URL asked for.
 
 Open311 settings come from the app config (tests) or the environment, read
 when a request first needs them:
@@ -18,11 +22,13 @@ import os
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
+from werkzeug.exceptions import HTTPException
 
 from ..catalog import Catalog, get_catalog
+from . import bp
 from .params import text
-from .render import Open311Error
+from .render import Open311Error, error_response
 
 
 def catalog() -> Catalog:
@@ -61,3 +67,24 @@ def check_jurisdiction(values: Mapping[str, str]) -> None:
 def endpoint_url() -> str:
     """Return the public base URL of this Open311 endpoint."""
     return current_app.config["CASESTORE_URL"].rstrip("/") + "/open311/v2"
+
+
+def _format() -> str:
+    fmt = (request.view_args or {}).get("fmt")
+    return fmt if fmt in ("xml", "json") else "xml"
+
+
+@bp.before_request
+def _jurisdiction() -> None:
+    check_jurisdiction(request.values)
+
+
+@bp.errorhandler(Open311Error)
+def _open311_error(error: Open311Error):
+    return error_response(_format(), error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    return error_response(_format(), Open311Error(status, error.description or error.name))
