@@ -115,7 +115,8 @@ def service_notice(case: Case, catalog: Catalog, tz: dt.tzinfo) -> str:
     if case.status == "waiting_for_resident":
         return f"The {department} is waiting for more information from the resident."
     if case.expected_at is not None:
-        due = case.expected_at.astimezone(tz).strftime("%A %B %-d, %Y")
+        local = case.expected_at.astimezone(tz)
+        due = f"{local:%A %B} {local.day}, {local.year}"
         return f"Routed to the {department}, which expects to address it by {due}."
     return f"Routed to the {department}."
 
