@@ -1,0 +1,197 @@
+"""The notifier delivers outbox rows over real SMTP and to the channels app, retrying failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from casestore.migrate import upgrade_database
+from casestore.models import OutboxMessage, utcnow
+from casestore.notifier import deliver_due
+from tests.fixtures.casestore import SERVICE_TOKEN, ApiClient, build_app, file_case, session_for
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Stands in for the channels app's /internal/send; answers with ``status``."""
+
+    status = 200
+    seen: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append((self.path, self.headers.get("Authorization"), body))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture()
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture()
+def recorder():
+    handler = type("Rec", (Recorder,), {"seen": [], "status": 200})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def notifier_app(make_database_url, tmp_path, smtp_port, recorder):
+    url = make_database_url("notifier")
+    upgrade_database(url)
+    server, _handler = recorder
+    app = build_app(url, str(tmp_path), SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port,
+                    MAIL_FROM="ATL311 <no-reply@atl311.test>",
+                    CHANNELS_URL=f"http://127.0.0.1:{server.server_port}")
+    yield app
+    app.extensions["casestore.engine"].dispose()
+
+
+def outbox(app) -> list[OutboxMessage]:
+    with session_for(app) as session:
+        return session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def run(app, now=None) -> int:
+    with app.app_context():
+        return deliver_due(now)
+
+
+def test_email_notice_is_delivered_over_smtp_once(notifier_app, smtp_port):
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    number = file_case(service, requester={"email": "ada@example.com"})["case_number"]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        assert run(notifier_app) == 1
+        assert run(notifier_app) == 0
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert recipients == ["ada@example.com"]
+    assert number[2:] in message["Subject"]
+    [row] = outbox(notifier_app)
+    assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
+
+
+def test_smtp_down_means_retry_with_backoff_then_delivery_once_it_is_back(notifier_app,
+                                                                          smtp_port):
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    file_case(service, requester={"email": "ada@example.com"})
+    start = utcnow()
+    assert run(notifier_app, start) == 0  # nothing listens on the port yet
+    [row] = outbox(notifier_app)
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at > start and "ConnectionRefused" in row.last_error
+    assert run(notifier_app, start + dt.timedelta(seconds=1)) == 0  # still backing off
+    assert outbox(notifier_app)[0].attempts == 1
+    second_try = row.next_attempt_at + dt.timedelta(seconds=1)
+    assert run(notifier_app, second_try) == 0
+    [row] = outbox(notifier_app)
+    assert row.attempts == 2
+    assert row.next_attempt_at - second_try > dt.timedelta(seconds=45)  # the wait doubled
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        later = row.next_attempt_at + dt.timedelta(seconds=1)
+        assert run(notifier_app, later) == 1
+        assert run(notifier_app, later + dt.timedelta(hours=2)) == 0
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    assert outbox(notifier_app)[0].status == "sent"
+
+
+def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_port):
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    for i in range(12):
+        file_case(service, requester={"email": f"person{i}@example.com"})
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    results: list[int] = []
+    try:
+        threads = [threading.Thread(target=lambda: results.append(run(notifier_app)))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        controller.stop()
+    assert sum(results) == 12
+    delivered = sorted(r[0] for r, _m in inbox.messages)
+    assert delivered == sorted(f"person{i}@example.com" for i in range(12))
+    assert all(row.status == "sent" for row in outbox(notifier_app))
+
+
+def test_channel_notices_go_to_the_channels_app_with_the_service_token(notifier_app, recorder):
+    _server, handler = recorder
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    number = file_case(service, requester={"channel_address": "telegram:5551"})["case_number"]
+    assert run(notifier_app) == 1
+    [(path, auth, body)] = handler.seen
+    assert path == "/internal/send"
+    assert auth == f"Bearer {SERVICE_TOKEN}"
+    assert body["to"] == "telegram:5551"
+    assert number[2:] in body["text"] and isinstance(body["buttons"], list)
+
+
+def test_a_failing_channels_app_keeps_the_row_for_later(notifier_app, recorder):
+    _server, handler = recorder
+    handler.status = 503
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    file_case(service, requester={"channel_address": "sms:+14045550188"})
+    assert run(notifier_app) == 0
+    [row] = outbox(notifier_app)
+    assert row.status == "pending" and row.attempts == 1 and "503" in row.last_error
+    handler.status = 200
+    assert run(notifier_app, row.next_attempt_at) == 1
+    assert len(handler.seen) == 2
+
+
+def test_without_smtp_host_email_is_written_to_the_local_outbox_folder(cs_fresh_app):
+    service = ApiClient(cs_fresh_app, SERVICE_TOKEN)
+    file_case(service, requester={"email": "local@example.com"})
+    result = cs_fresh_app.test_cli_runner().invoke(args=["notifier", "--once"])
+    assert result.exit_code == 0 and "delivered 1" in result.output
+    files = list((Path(cs_fresh_app.config["VAR_DIR"]) / "outbox").glob("*.eml"))
+    assert len(files) == 1
+    assert "To: local@example.com" in files[0].read_text()
