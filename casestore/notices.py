@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
+from sqlalchemy.orm import object_session
 
 from .catalog import Catalog
 from .models import Activity, Case, OutboxMessage
@@ -153,7 +154,9 @@ def account_context(msg: OutboxMessage) -> dict:
     from .db import get_session
     from .models import Resident
 
-    resident = get_session().get(Resident, (msg.payload or {}).get("resident_id"))
+    # The row's own session: a second one would wait on SQLite's write lock.
+    session = object_session(msg) or get_session()
+    resident = session.get(Resident, (msg.payload or {}).get("resident_id"))
     if resident is None:
         raise LookupError("the account of this notice is gone")
     base = _base_url()
