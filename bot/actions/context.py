@@ -1,0 +1,114 @@
+"""What an action can learn about the conversation besides the words.
+
+The channels app namespaces sender ids by channel ("sms:+1404...",
+"telegram:123") and puts provider facts in the message metadata:
+``{"message_id": ..., "location": {"lat": .., "long": ..}, "media_urls": [..]}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from rasa_sdk import Tracker
+
+CHANNELS = ("webchat", "sms", "whatsapp", "voice", "telegram", "messenger", "live_chat")
+PHONE_CHANNELS = ("sms", "whatsapp", "voice")
+
+
+def metadata(tracker: Tracker) -> dict:
+    """Return the latest user message's metadata (an empty dict when there is none)."""
+    meta = (tracker.latest_message or {}).get("metadata") or {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def channel(tracker: Tracker) -> str:
+    """Return the channel the resident writes from (``webchat`` when unknown)."""
+    meta_channel = metadata(tracker).get("channel")
+    if isinstance(meta_channel, str) and meta_channel in CHANNELS:
+        return meta_channel
+    prefix = (tracker.sender_id or "").split(":", 1)[0]
+    return prefix if prefix in CHANNELS else "webchat"
+
+
+def channel_address(tracker: Tracker) -> str | None:
+    """Return the sender id when it is a real channel address ("sms:+1404...")."""
+    sender = tracker.sender_id or ""
+    return sender if ":" in sender and sender.split(":", 1)[0] in CHANNELS else None
+
+
+def sender_phone(tracker: Tracker) -> str | None:
+    """Return the resident's phone number when they write by SMS, WhatsApp or voice."""
+    if channel(tracker) in PHONE_CHANNELS and ":" in (tracker.sender_id or ""):
+        number = tracker.sender_id.split(":", 1)[1]
+        return number if number.startswith("+") else None
+    return None
+
+
+def shared_location(tracker: Tracker) -> tuple[float, float] | None:
+    """Return ``(lat, long)`` when the resident shared a location with this message."""
+    loc = metadata(tracker).get("location")
+    if not isinstance(loc, dict):
+        return None
+    try:
+        lat, long = float(loc.get("lat")), float(loc.get("long", loc.get("lng")))
+    except (TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= long <= 180:
+        return lat, long
+    return None
+
+
+def media_urls(tracker: Tracker) -> list[str]:
+    """Return the media (photo) URLs attached to the latest message."""
+    urls = metadata(tracker).get("media_urls") or []
+    return [u for u in urls if isinstance(u, str) and u.startswith(("http://", "https://"))][:10]
+
+
+def idempotency_key(tracker: Tracker, values: dict[str, Any]) -> str:
+    """Return the key that makes filing this report at most once.
+
+    The provider's message id makes a redelivered or retried turn file the
+    same case; without one, the sender and a hash of the answers do.
+    """
+    message_id = metadata(tracker).get("message_id")
+    if isinstance(message_id, str) and 0 < len(message_id) <= 150:
+        return f"msg:{message_id}"
+    digest = hashlib.sha256(
+        json.dumps([tracker.sender_id, values], sort_keys=True, default=str).encode()
+    ).hexdigest()[:40]
+    return f"form:{digest}"
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Return the latest user message's text."""
+    return ((tracker.latest_message or {}).get("text") or "").strip()
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Return the latest user message's intent name."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def slot_asked_before_message(tracker: Tracker) -> str | None:
+    """Return the slot the form was asking for when the latest user message came in."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "requested_slot":
+            return event.get("value")
+    return None
+
+
+def format_date(value: str | None) -> str | None:
+    """Format an ISO timestamp for residents: "Thursday, December 3"."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return f"{when:%A, %B} {when.day}"

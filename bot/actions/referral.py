@@ -1,0 +1,55 @@
+"""Referrals: topics the City does not handle get the right number from the catalog."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import casestore_client as store
+from bot.actions.context import latest_intent
+
+# Used only when the catalog cannot be fetched: a resident must still get a number.
+FALLBACK = {
+    "power": {
+        "name": "Georgia Power",
+        "phone": "888-891-0938",
+        "message": "Power outages and downed lines are handled by Georgia Power "
+        "(a downed line: also call 911).",
+    },
+    "animal": {
+        "name": "Fulton County Animal Services",
+        "phone": "404-613-0358",
+        "message": "Stray or aggressive animals are handled by Fulton County Animal Services.",
+    },
+}
+TOPICS = {"referral_power": "power", "referral_animal": "animal"}
+
+
+def referral_text(referral: dict) -> str:
+    """The message for a referral: what it is and whom to call."""
+    message = (referral.get("message") or "").strip()
+    call = f"Call {referral['name']} at {referral['phone']}."
+    return f"{message} {call}".strip() if referral["phone"] not in message else message
+
+
+class ActionGiveReferral(Action):
+    """``action_give_referral``: power outage or animal, nothing is filed."""
+
+    def name(self) -> str:
+        return "action_give_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        topic = TOPICS.get(latest_intent(tracker) or "", "power")
+        try:
+            referral = store.find_referral(await store.acall(store.get_catalog), topic)
+        except store.CaseStoreError:
+            referral = None
+        referral = referral or FALLBACK[topic]
+        dispatcher.utter_message(
+            text=referral_text(referral) + " ATL311 doesn't file a case for this."
+        )
+        return []

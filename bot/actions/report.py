@@ -1,0 +1,329 @@
+"""Starting, asking, confirming and filing a report.
+
+``action_start_report`` turns the report intent into a service code and keeps
+whatever the first message already said (address, description, a pickup day);
+the ``action_ask_*`` actions phrase the questions that depend on the catalog or
+on the answers so far; ``action_submit_report`` files the case (or follows the
+duplicate) with an idempotency key, so a retried turn never files twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import attributes as attrs
+from bot.actions import casestore_client as store
+from bot.actions.addresses import find_address
+from bot.actions.context import (
+    channel,
+    channel_address,
+    format_date,
+    idempotency_key,
+    latest_intent,
+    latest_text,
+    media_urls,
+    sender_phone,
+    shared_location,
+    slot_asked_before_message,
+)
+from bot.actions.parsing import format_case_number, mentions_emergency, parse_yes_no
+from bot.actions.report_form import SKIPPED, service_attribute_list, service_info
+
+logger = logging.getLogger(__name__)
+
+REPORT_SLOTS = (
+    "service_code",
+    "location",
+    "lat",
+    "long",
+    "description",
+    "attribute_answer",
+    "attributes",
+    "pending_attribute",
+    "duplicate_case",
+    "follow_duplicate",
+    "contact_email",
+    "contact_name",
+    "contact_phone",
+    "report_confirmed",
+    "media_urls",
+    "emergency_stop",
+    "submit_pending",
+    "last_filed_key",
+)
+UNREACHABLE = (
+    "I couldn't reach the City's case system just now, so nothing is filed yet. "
+    'Your answers are saved: say "try again" in a minute, or "cancel".'
+)
+
+
+def reset_report() -> list[EventType]:
+    """Events that forget a report's answers (the list of the resident's cases stays)."""
+    return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+
+
+class ActionStartReport(Action):
+    """``action_start_report``: a new report; keeps what the first message already said."""
+
+    def name(self) -> str:
+        return "action_start_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = reset_report()
+        text = latest_text(tracker)
+        if mentions_emergency(text):
+            dispatcher.utter_message(response="utter_emergency")
+            return events + [SlotSet("emergency_stop", True)]
+        intent = latest_intent(tracker) or ""
+        service_code = (
+            intent.removeprefix("report_") if intent.startswith("report_") else "general_inquiry"
+        )
+        name = service_code.replace("_", " ")
+        try:
+            catalog = await store.acall(store.get_catalog)
+            service = store.find_service(catalog, service_code)
+            if service:
+                name = service["service_name"]
+        except store.CaseStoreError:
+            service = None
+        events.append(SlotSet("service_code", service_code))
+        point = shared_location(tracker)
+        address = find_address(text)
+        if point or address:
+            events.append(SlotSet("location", "shared" if point else address))
+        # A message that is more than a keyword already describes the problem.
+        if len(text.split()) >= 4 and not text.startswith("/"):
+            events.append(SlotSet("description", text[:4000]))
+        prefilled = attrs.prefill(store.service_attributes(service), text)
+        if prefilled:
+            events.append(SlotSet("attributes", prefilled))
+        if media_urls(tracker):
+            events.append(SlotSet("media_urls", media_urls(tracker)))
+        dispatcher.utter_message(text=f"I can report that to the City as: {name}.")
+        return events
+
+
+class ActionResetReport(Action):
+    """``action_reset_report``: forget the report in progress (after cancel or 911)."""
+
+    def name(self) -> str:
+        return "action_reset_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return reset_report()
+
+
+class ActionAskAttributeAnswer(Action):
+    """``action_ask_attribute_answer``: asks the next catalog question of the service."""
+
+    def name(self) -> str:
+        return "action_ask_attribute_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        pending = attrs.unanswered(attributes, tracker.get_slot("attributes"))
+        if not pending:
+            dispatcher.utter_message(text="Anything else about it? (say skip)")
+            return []
+        text, buttons = attrs.question(pending[0])
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("pending_attribute", pending[0]["code"])]
+
+
+class ActionAskFollowDuplicate(Action):
+    """``action_ask_follow_duplicate``: offers to follow an open case at the same place."""
+
+    def name(self) -> str:
+        return "action_ask_follow_duplicate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        number = tracker.get_slot("duplicate_case") or ""
+        try:
+            case = await store.acall(store.get_case, number) or {}
+        except store.CaseStoreError:
+            case = {}
+        what = case.get("service_name", "A report")
+        status = case.get("status_label", "open").lower()
+        dispatcher.utter_message(
+            text=f"{what} at {case.get('address') or 'this place'} is already reported: case "
+            f"{format_case_number(number)}, {status}. Would you like to follow that case and "
+            "get its notices, instead of filing a new one?",
+            buttons=[
+                {"title": "Yes, follow it", "payload": "/affirm"},
+                {"title": "No, file a new one", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+def summary(tracker: Tracker, service: dict) -> str:
+    """The one-message summary the resident confirms before filing."""
+    name = service.get("service_name") or (tracker.get_slot("service_code") or "").replace("_", " ")
+    attributes = store.service_attributes(service)
+    parts = [f"Here's your report: {name} at {tracker.get_slot('location')}."]
+    if tracker.get_slot("description"):
+        parts.append(f'"{tracker.get_slot("description")}".')
+    answers = attrs.describe_answers(attributes, tracker.get_slot("attributes") or {})
+    if answers:
+        parts.append(answers + ".")
+    contact = [
+        tracker.get_slot(s)
+        for s in ("contact_name", "contact_email", "contact_phone")
+        if tracker.get_slot(s) not in (None, SKIPPED)
+    ]
+    parts.append(f"Contact: {', '.join(contact)}." if contact else "No contact details.")
+    if tracker.get_slot("media_urls"):
+        parts.append(f"{len(tracker.get_slot('media_urls'))} photo(s).")
+    parts.append("Shall I file it?")
+    return " ".join(parts)
+
+
+class ActionAskReportConfirmed(Action):
+    """``action_ask_report_confirmed``: the summary and the yes/no question."""
+
+    def name(self) -> str:
+        return "action_ask_report_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answering = slot_asked_before_message(tracker) == "report_confirmed"
+        if answering and parse_yes_no(latest_text(tracker), latest_intent(tracker)) is False:
+            return []  # the validator just asked what to change; don't repeat the summary
+        service = await service_info(tracker.get_slot("service_code"))
+        dispatcher.utter_message(
+            text=summary(tracker, service),
+            buttons=[
+                {"title": "Yes, file it", "payload": "/affirm"},
+                {"title": "No, change something", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+def _contact(tracker: Tracker, slot: str) -> str | None:
+    value = tracker.get_slot(slot)
+    return None if value in (None, SKIPPED) else value
+
+
+def new_case_body(tracker: Tracker) -> dict[str, Any]:
+    """The ``NewCase`` body of docs/api.md from the form's slots."""
+    body: dict[str, Any] = {
+        "service_code": tracker.get_slot("service_code"),
+        "description": tracker.get_slot("description") or "",
+        "attributes": {
+            k: v
+            for k, v in (tracker.get_slot("attributes") or {}).items()
+            if v not in (None, "", [])
+        },
+        "channel": channel(tracker),
+        "requester": {
+            k: v
+            for k, v in {
+                "name": _contact(tracker, "contact_name"),
+                "email": _contact(tracker, "contact_email"),
+                "phone": _contact(tracker, "contact_phone") or sender_phone(tracker),
+                "channel_address": channel_address(tracker),
+            }.items()
+            if v
+        },
+    }
+    if tracker.get_slot("lat") is not None:
+        body.update(lat=tracker.get_slot("lat"), long=tracker.get_slot("long"))
+    else:
+        body["address"] = tracker.get_slot("location")
+    if tracker.get_slot("media_urls"):
+        body["media_urls"] = tracker.get_slot("media_urls")
+    return body
+
+
+class ActionSubmitReport(Action):
+    """``action_submit_report``: files the confirmed report, or follows the duplicate."""
+
+    def name(self) -> str:
+        return "action_submit_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("emergency_stop"):
+            return reset_report()
+        my_cases = list(tracker.get_slot("my_cases") or [])
+        if tracker.get_slot("follow_duplicate") is True and tracker.get_slot("duplicate_case"):
+            return await self._follow(dispatcher, tracker, my_cases)
+        if tracker.get_slot("report_confirmed") is not True:
+            dispatcher.utter_message(text="There's no report ready to file. What can I help with?")
+            return []
+        body = new_case_body(tracker)
+        key = tracker.get_slot("last_filed_key") or idempotency_key(tracker, body)
+        try:
+            case = await store.acall(store.create_case, body, key)
+        except store.CaseStoreUnavailableError:
+            dispatcher.utter_message(text=UNREACHABLE)
+            return [SlotSet("submit_pending", True), SlotSet("last_filed_key", key)]
+        except store.CaseStoreError as exc:
+            logger.warning(
+                "case store refused a report: %s %s fields=%s",
+                exc.status,
+                exc.code,
+                sorted((exc.fields or {}).keys()),
+            )
+            dispatcher.utter_message(
+                text="The City's case system could not accept this report "
+                f"({exc.message or exc.code}). "
+                "Nothing was filed. Please start again, or call 311."
+            )
+            return reset_report()
+        number = case["case_number"]
+        expected = format_date(case.get("expected_at"))
+        message = (
+            f"Thank you! Your case number is {format_case_number(number)}. "
+            f"It went to the {case.get('department_name') or case.get('department')}"
+        )
+        message += f"; expect action by {expected}." if expected else "."
+        if _contact(tracker, "contact_email"):
+            message += " We'll email you when it's opened and closed."
+        dispatcher.utter_message(text=message)
+        logger.info("filed case %s (%s)", number, body["service_code"])
+        return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
+
+    async def _follow(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, my_cases: list[str]
+    ) -> list[EventType]:
+        number = tracker.get_slot("duplicate_case")
+        try:
+            await store.acall(
+                store.follow_case,
+                number,
+                _contact(tracker, "contact_email"),
+                sender_phone(tracker),
+                channel_address(tracker),
+            )
+        except store.CaseStoreUnavailableError:
+            dispatcher.utter_message(text=UNREACHABLE)
+            return [SlotSet("submit_pending", True)]
+        except store.CaseStoreError as exc:
+            logger.warning("follow refused: %s %s", exc.status, exc.code)
+            dispatcher.utter_message(
+                text="Sorry, I couldn't add you to that case. Please call 311."
+            )
+            return reset_report()
+        dispatcher.utter_message(
+            text=f"Done: you're following case {format_case_number(number)} "
+            "and will get its notices."
+        )
+        return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]

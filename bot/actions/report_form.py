@@ -1,0 +1,396 @@
+"""Validation of the report form: every answer is checked here, never trusted.
+
+The form asks only what is still missing, in this order: location, (a duplicate
+to follow instead), description, the service's catalog attributes, optional
+contact (email, name, phone unless the channel is a phone), and a summary to
+confirm. Corrections ("actually it's 125, not 123"), skips, and emergency
+wording are recognised at every step.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import attributes as attrs
+from bot.actions import casestore_client as store
+from bot.actions.addresses import check_address
+from bot.actions.context import latest_intent, latest_text, sender_phone, shared_location
+from bot.actions.parsing import (
+    apply_correction,
+    is_skip,
+    mentions_emergency,
+    parse_correction,
+    parse_email,
+    parse_name,
+    parse_phone,
+    parse_yes_no,
+)
+
+logger = logging.getLogger(__name__)
+
+SKIPPED = "-"  # an optional question the resident chose to skip
+CORRECTABLE = ("location", "description", "contact_email", "contact_name", "contact_phone")
+MAX_DESCRIPTION = 4000
+
+
+async def service_info(service_code: str | None) -> dict:
+    """Return the catalog's service (``{}`` when unknown or the catalog is unreachable)."""
+    try:
+        catalog = await store.acall(store.get_catalog)
+    except store.CaseStoreError:
+        return {}
+    return store.find_service(catalog, service_code) or {}
+
+
+async def service_attribute_list(service_code: str | None) -> list[dict]:
+    """Return the service's attributes in asking order; [] if unknown or unreachable."""
+    return store.service_attributes(await service_info(service_code))
+
+
+async def city_facts() -> tuple[list[str], str, dict | None]:
+    """Return the catalog city's names, state and bounding box (Atlanta defaults offline)."""
+    try:
+        city = (await store.acall(store.get_catalog)).get("city") or {}
+    except store.CaseStoreError:
+        city = {}
+    return city.get("city_names") or ["Atlanta"], city.get("state") or "GA", city.get("bbox")
+
+
+async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], str | None]:
+    """Validate a location answer: slot values to set, or the problem to tell the resident."""
+    names, state, bbox = await city_facts()
+    point = shared_location(tracker)
+    if point:
+        lat, long = point
+        if bbox and not (
+            bbox["min_lat"] <= lat <= bbox["max_lat"]
+            and bbox["min_long"] <= long <= bbox["max_long"]
+        ):
+            return {}, (
+                "That shared location looks outside the City of Atlanta. "
+                "Please send an Atlanta address, or say cancel."
+            )
+        return {
+            "location": f"Shared location ({lat:.5f}, {long:.5f})",
+            "lat": lat,
+            "long": long,
+        }, None
+    checked = check_address(text, names, state)
+    if checked.problem == "outside_city":
+        return {}, (
+            f"That looks like it's in {checked.place}, outside the City of {names[0]}. "
+            "ATL311 can only file for places in the city: please send an address in "
+            f"{names[0]}, or say cancel."
+        )
+    if checked.problem:
+        return {}, (
+            "I need a bit more to find it: a street address with a number "
+            "(412 Boulevard SE), an intersection (10th St & Piedmont Ave) or a landmark."
+        )
+    return {"location": checked.value, "lat": None, "long": None}, None
+
+
+async def find_duplicate(tracker: Tracker, location: dict[str, Any]) -> str | None:
+    """Return the number of an open case of the same service at the same place, if any."""
+    service_code = tracker.get_slot("service_code")
+    if not service_code:
+        return None
+    address = None if location.get("lat") is not None else location.get("location")
+    try:
+        cases = await store.acall(
+            store.nearby_cases, service_code, address, location.get("lat"), location.get("long")
+        )
+    except store.CaseStoreError as exc:
+        # Fail open: a missed duplicate is better than a resident who cannot file.
+        logger.info("duplicate check skipped (%s)", exc.code)
+        return None
+    return cases[0]["case_number"] if cases else None
+
+
+class ValidateReportForm(FormValidationAction):
+    """``validate_report_form``: decides what to ask next and checks each answer."""
+
+    def name(self) -> str:
+        return "validate_report_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Only what is still needed: attributes from the catalog, phone only off-phone."""
+        if tracker.get_slot("emergency_stop"):
+            return []
+        slots = ["location"]
+        if tracker.get_slot("duplicate_case"):
+            slots.append("follow_duplicate")
+            if tracker.get_slot("follow_duplicate") is True:
+                return slots + ["contact_email"]
+        slots.append("description")
+        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        if attrs.unanswered(attributes, tracker.get_slot("attributes")):
+            slots.append("attribute_answer")
+        slots += ["contact_email", "contact_name"]
+        if not sender_phone(tracker):
+            slots.append("contact_phone")
+        return slots + ["report_confirmed"]
+
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A shared location fills the location even when the message has no text."""
+        if tracker.get_slot("requested_slot") == "location" and shared_location(tracker):
+            return {"location": "shared"}
+        return {}
+
+    # --- corrections and emergencies, checked before every answer ---------
+
+    async def _interrupt(
+        self, asking: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        text = latest_text(tracker)
+        if mentions_emergency(text):
+            dispatcher.utter_message(response="utter_emergency")
+            return {asking: None, "emergency_stop": True}
+        correction = parse_correction(text)
+        if not correction:
+            return None
+        if correction.field:
+            return await self._set_field(
+                correction.field, correction.new, asking, dispatcher, tracker
+            )
+        for slot in CORRECTABLE:
+            current = tracker.get_slot(slot)
+            if slot == asking or not isinstance(current, str) or current == SKIPPED:
+                continue
+            updated = apply_correction(current, correction)
+            if updated:
+                return await self._set_field(slot, updated, asking, dispatcher, tracker)
+        answers = dict(tracker.get_slot("attributes") or {})
+        for code, value in answers.items():
+            updated = apply_correction(value, correction) if isinstance(value, str) else None
+            if updated:
+                answers[code] = updated
+                dispatcher.utter_message(text=f"Got it, changed to {updated}.")
+                return {asking: None, "attributes": answers}
+        return None
+
+    async def _set_field(
+        self, slot: str, value: str, asking: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        if slot == "location":
+            values, problem = await check_location(value, tracker)
+            if problem:
+                dispatcher.utter_message(text=problem)
+                return {asking: None}
+            dispatcher.utter_message(text=f"Got it, the location is now {values['location']}.")
+            return {**values, asking: None} if asking != "location" else values
+        parsed = {
+            "contact_email": parse_email,
+            "contact_phone": parse_phone,
+            "contact_name": parse_name,
+        }.get(slot, lambda v: v.strip() or None)(value)
+        if not parsed:
+            dispatcher.utter_message(
+                text="Sorry, I couldn't use that correction. Please try again."
+            )
+            return {asking: None}
+        label = {"contact_email": "email", "contact_phone": "phone", "contact_name": "name"}.get(
+            slot, slot
+        )
+        dispatcher.utter_message(text=f"Got it, the {label} is now {parsed}.")
+        return {slot: parsed, asking: None} if asking != slot else {slot: parsed}
+
+    # --- one validator per question ---------------------------------------
+
+    async def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a street address, intersection, landmark or shared location in the city."""
+        if tracker.get_slot("requested_slot") == "location":
+            interrupted = await self._interrupt("location", dispatcher, tracker)
+            if interrupted is not None:
+                return interrupted
+        values, problem = await check_location(str(value or ""), tracker)
+        if problem:
+            dispatcher.utter_message(text=problem)
+            return {"location": None}
+        return {
+            **values,
+            "duplicate_case": await find_duplicate(tracker, values),
+            "follow_duplicate": None,
+        }
+
+    async def validate_follow_duplicate(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes: follow the open case instead of filing again. No: go on filing."""
+        interrupted = await self._interrupt("follow_duplicate", dispatcher, tracker)
+        if interrupted is not None:
+            return interrupted
+        answer = parse_yes_no(str(value or ""), latest_intent(tracker))
+        if answer is None:
+            dispatcher.utter_message(
+                text="Please answer yes (follow that case) or no (file a new one)."
+            )
+        return {"follow_duplicate": answer}
+
+    async def validate_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A short description is required; a very long one is refused, not cut."""
+        if tracker.get_slot("requested_slot") == "description":
+            interrupted = await self._interrupt("description", dispatcher, tracker)
+            if interrupted is not None:
+                return interrupted
+        text = " ".join(str(value or "").split())
+        if len(text) < 3 or is_skip(text):
+            dispatcher.utter_message(
+                text="A few words about the problem help the crew find and fix it."
+            )
+            return {"description": None}
+        if len(text) > MAX_DESCRIPTION:
+            dispatcher.utter_message(
+                text="That's too long for one report; please keep it under "
+                f"{MAX_DESCRIPTION} characters."
+            )
+            return {"description": None}
+        return {"description": text}
+
+    async def validate_attribute_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Check the answer against the current catalog attribute and store it."""
+        interrupted = await self._interrupt("attribute_answer", dispatcher, tracker)
+        if interrupted is not None:
+            return interrupted
+        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        answers = dict(tracker.get_slot("attributes") or {})
+        pending = [
+            a
+            for a in attrs.unanswered(attributes, answers)
+            if a["code"] == tracker.get_slot("pending_attribute")
+        ] or attrs.unanswered(attributes, answers)
+        if not pending:
+            return {"attribute_answer": None}
+        attribute = pending[0]
+        text = str(value or "")
+        skipping = is_skip(text) or latest_intent(tracker) == "skip"
+        parsed, problem = (
+            (None, "skip")
+            if skipping and attribute.get("datatype") not in attrs.LIST_TYPES
+            else attrs.parse_answer(attribute, text)
+        )
+        if problem and skipping:
+            if attribute.get("required"):
+                dispatcher.utter_message(text="This one is needed to route your report.")
+                return {"attribute_answer": None}
+            parsed, problem = None, None
+        if problem:
+            dispatcher.utter_message(text=attrs.problem_message(attribute, problem))
+            return {"attribute_answer": None}
+        answers[attribute["code"]] = parsed
+        return {"attributes": answers, "attribute_answer": None, "pending_attribute": None}
+
+    async def _optional(
+        self,
+        slot: str,
+        value: Any,
+        parser,
+        problem: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        interrupted = await self._interrupt(slot, dispatcher, tracker)
+        if interrupted is not None:
+            return interrupted
+        text = str(value or "")
+        if is_skip(text) or latest_intent(tracker) in ("skip", "deny"):
+            return {slot: SKIPPED}
+        parsed = parser(text)
+        if not parsed:
+            dispatcher.utter_message(text=problem)
+        return {slot: parsed}
+
+    async def validate_contact_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Optional; when given it must be a valid address (used for the case notices)."""
+        return await self._optional(
+            "contact_email",
+            value,
+            parse_email,
+            "That doesn't look like an email address (like name@example.com). "
+            "Send it again, or say skip.",
+            dispatcher,
+            tracker,
+        )
+
+    async def validate_contact_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Optional name, letters only."""
+        return await self._optional(
+            "contact_name",
+            value,
+            parse_name,
+            "Please send just your name, or say skip.",
+            dispatcher,
+            tracker,
+        )
+
+    async def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Optional phone, stored in E.164."""
+        return await self._optional(
+            "contact_phone",
+            value,
+            parse_phone,
+            "That doesn't look like a phone number (like 404-555-0123). "
+            "Send it again, or say skip.",
+            dispatcher,
+            tracker,
+        )
+
+    async def validate_report_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes files; no asks what to change; a change is applied and the summary shown again."""
+        interrupted = await self._interrupt("report_confirmed", dispatcher, tracker)
+        if interrupted is not None:
+            return interrupted
+        text = str(value or "")
+        change = (
+            parse_correction("actually " + text)
+            if not text.lower().startswith(("actually", "sorry", "correction", "i meant", "change"))
+            else None
+        )
+        if change and change.field:
+            return await self._set_field(
+                change.field, change.new, "report_confirmed", dispatcher, tracker
+            )
+        email = parse_email(text)
+        if email:
+            dispatcher.utter_message(text=f"Got it, the email is now {email}.")
+            return {"contact_email": email, "report_confirmed": None}
+        answer = parse_yes_no(text, latest_intent(tracker))
+        if answer is True:
+            return {"report_confirmed": True}
+        if answer is False:
+            dispatcher.utter_message(
+                text='What should I change? For example "the address is 125 Boulevard SE", '
+                '"the description is ...", "the email is ...", or say cancel.'
+            )
+        else:
+            dispatcher.utter_message(
+                text="Say yes to file it, tell me what to change, or say cancel."
+            )
+        return {"report_confirmed": None}

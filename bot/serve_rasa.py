@@ -1,0 +1,135 @@
+"""Starts Rasa (``rasa run --enable-api``) with the trained model, bound to localhost.
+
+    .venv/bin/python -m bot.serve_rasa        # Ctrl-C stops it
+
+Rasa's YAML substitutes ``${VAR}`` only in unquoted scalars and has no
+defaults, so the endpoints file is written here from the environment instead:
+
+- ``ACTION_ENDPOINT_URL`` (default ``http://localhost:5055/webhook``)
+- ``TRACKER_STORE_URL`` (SQLAlchemy URL; default a SQLite file under ``var/``) -> SQLTrackerStore
+- ``REDIS_URL`` (when set) -> RedisLockStore, so replicas share conversation locks
+- ``RASA_HOST`` / ``RASA_PORT`` (default 127.0.0.1:5005), ``RASA_MODEL``
+  (default ``models/atl311.tar.gz``), ``RASA_AUTH_TOKEN`` (default: ``var/rasa_token``,
+  created on first use) protects the HTTP API.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tracker_store_config(url: str) -> dict:
+    """Return Rasa's SQLTrackerStore settings for a SQLAlchemy URL."""
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    if dialect == "sqlite":
+        path = Path(parsed.database or "var/tracker.sqlite3")
+        if not path.is_absolute():
+            path = ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    config = {
+        "type": "SQL",
+        "dialect": dialect,
+        "url": parsed.host or "localhost",
+        "db": parsed.database,
+    }
+    if parsed.port:
+        config["port"] = parsed.port
+    if parsed.username:
+        config["username"] = parsed.username
+    if parsed.password:
+        config["password"] = str(parsed.password)
+    return config
+
+
+def lock_store_config(url: str) -> dict:
+    """Return Rasa's RedisLockStore settings for a ``redis://`` URL."""
+    parts = urlsplit(url)
+    config = {
+        "type": "redis",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int((parts.path or "/0").lstrip("/") or 0),
+        "key_prefix": "atl311",
+        "use_ssl": parts.scheme == "rediss",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    return config
+
+
+def endpoints_config(env: dict[str, str]) -> dict:
+    """Return the endpoints file's content for this environment."""
+    config = {
+        "action_endpoint": {"url": env.get("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook")},
+        "tracker_store": tracker_store_config(
+            env.get("TRACKER_STORE_URL") or f"sqlite:///{ROOT / 'var' / 'tracker.sqlite3'}"
+        ),
+    }
+    if env.get("REDIS_URL"):
+        config["lock_store"] = lock_store_config(env["REDIS_URL"])
+    return config
+
+
+def auth_token(env: dict[str, str]) -> str:
+    """Return Rasa's API token: ``RASA_AUTH_TOKEN`` or ``var/rasa_token`` (made if missing)."""
+    if env.get("RASA_AUTH_TOKEN"):
+        return env["RASA_AUTH_TOKEN"]
+    path = ROOT / "var" / "rasa_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def command(env: dict[str, str], endpoints_file: Path) -> list[str]:
+    """Return the ``rasa run`` command line."""
+    model = env.get("RASA_MODEL", str(ROOT / "models" / "atl311.tar.gz"))
+    return [
+        str(Path(sys.executable).parent / "rasa"),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        auth_token(env),
+        "--interface",
+        env.get("RASA_HOST", "127.0.0.1"),
+        "--port",
+        env.get("RASA_PORT", "5005"),
+        "--model",
+        model,
+        "--endpoints",
+        str(endpoints_file),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
+    ]
+
+
+def main() -> None:
+    """Write the endpoints file and replace this process with ``rasa run``."""
+    env = dict(os.environ)
+    folder = Path(env.get("RASA_RUNTIME_DIR", ROOT / "var"))
+    folder.mkdir(parents=True, exist_ok=True)
+    endpoints_file = folder / f"endpoints.{env.get('RASA_PORT', '5005')}.yml"
+    # The file can hold database passwords: owner-only.
+    fd = os.open(endpoints_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        yaml.safe_dump(endpoints_config(env), handle)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    argv = command(env, endpoints_file)
+    os.execve(argv[0], argv, env)  # noqa: S606 - exec of our own venv's rasa, fixed argv
+
+
+if __name__ == "__main__":
+    main()
