@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.casestore",
     "tests.fixtures.channels",
     "tests.fixtures.portal",
+    "tests.fixtures.stack",
 ]
