@@ -42,8 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "MESSENGER_VERIFY_TOKEN": "",
     "MESSENGER_API_BASE_URL": "https://graph.facebook.com/v18.0",
     # What the voice menu and Telegram commands say to the assistant.
-    "VOICE_REPORT_TEXT": "I want to report a problem",
-    "VOICE_STATUS_TEXT": "I want to check the status of a case",
+    "STATUS_QUESTION_TEXT": "I want to check the status of a case",
     "GREETING_TEXT": "hello",
     "STATUS_TEXT_TEMPLATE": "what is the status of case {number}",
     # A reply to a notice counts as an answer to it for this long.

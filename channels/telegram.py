@@ -47,7 +47,7 @@ def _command_text(text: str) -> str:
         number = neutralise(rest)
         if number:
             return current_app.config["STATUS_TEXT_TEMPLATE"].format(number=number)
-        return current_app.config["VOICE_STATUS_TEXT"]
+        return current_app.config["STATUS_QUESTION_TEXT"]
     return neutralise(text)
 
 

@@ -2,8 +2,9 @@
 
 Every step is a ``<Gather input="speech dtmf">`` with speech hints from the
 catalog's service names; buttons are read as "For Yes, press 1." and a case
-number can be keyed and finished with ``#``. The menu: 1 report a problem,
-2 case status, 0 a person (``<Dial>`` to AGENT_PHONE_NUMBER). Silence gets one
+number can be keyed and finished with ``#``. The menu: 1 report a problem
+(the IVR asks for a description, which goes to the assistant), 2 case status
+(the IVR asks for the number), 0 a person (``<Dial>`` to AGENT_PHONE_NUMBER). Silence gets one
 reprompt and then a polite goodbye. The turn number travels in the action URL
 (``?turn=n``) and makes the provider message id ``<CallSid>:<n>``, so a
 repeated request is not processed twice. When the assistant is slow the
@@ -34,6 +35,8 @@ MENU = (
     "To check the status of a case, press 2 or say status. "
     "To speak with a person, press 0."
 )
+REPORT_PROMPT = "Please describe the problem and where it is."
+STATUS_PROMPT = "Please key your case number, then press the pound key. Or say the number."
 _WAIT_ROUNDS = 3
 
 
@@ -47,32 +50,31 @@ def _hints() -> str:
 
 
 def gather(
-    prompt: str, turn: int, buttons: list[dict[str, str]], menu: bool = False, silences: int = 0
+    prompt: str, turn: int, buttons: list[dict[str, str]], step: str = "", silences: int = 0
 ) -> VoiceResponse:
     """A TwiML step that says ``prompt`` and listens; silence goes to /voice/silence.
 
-    ``silences`` counts the silences so far in this step (one reprompt, then goodbye).
+    ``step`` is ``menu`` or ``status`` for the IVR's own questions (empty when
+    the assistant asked); ``silences`` counts silences so far (one reprompt, then goodbye).
     """
+    suffix = f"&step={step}" if step else ""
     response = VoiceResponse()
     options: dict[str, Any] = {
         "input": "speech dtmf",
-        "action": f"/voice/gather?turn={turn}" + ("&step=menu" if menu else ""),
+        "action": f"/voice/gather?turn={turn}{suffix}",
         "method": "POST",
         "timeout": 6,
         "speech_timeout": "auto",
         "hints": _hints(),
     }
-    if menu or 0 < len(buttons) < 10:
+    if step == "menu" or (step != "status" and 0 < len(buttons) < 10):
         options["num_digits"] = 1
     else:
         options["finish_on_key"] = "#"  # case numbers are keyed and finished with #
-    step = Gather(**options)
-    step.say(prompt)
-    response.append(step)
-    response.redirect(
-        f"/voice/silence?turn={turn}&count={silences + 1}" + ("&step=menu" if menu else ""),
-        method="POST",
-    )
+    listen = Gather(**options)
+    listen.say(prompt)
+    response.append(listen)
+    response.redirect(f"/voice/silence?turn={turn}&count={silences + 1}{suffix}", method="POST")
     return response
 
 
@@ -90,6 +92,17 @@ def _turn() -> int:
     return int(turn)
 
 
+def _step() -> str:
+    step = request.args.get("step", "")
+    return step if step in ("menu", "report", "status") else ""
+
+
+def _ask(address: str, turn: int, prompt: str, step: str = "") -> Response:
+    """The IVR's own question (menu, describe the problem, key the case number)."""
+    addresses.remember_prompt(current_app, address, prompt, [])
+    return _xml(gather(prompt, turn, [], step=step))
+
+
 def _speak(address: str, turn: int, messages: list[dict[str, Any]]) -> VoiceResponse:
     prompt = voice_prompt(messages) or "Is there anything else?"
     buttons = all_buttons(messages)
@@ -101,45 +114,54 @@ def _speak(address: str, turn: int, messages: list[dict[str, Any]]) -> VoiceResp
 @twilio_signed
 def call_started():  # noqa: ANN201
     """Greeting and menu."""
-    address = _call_address()
-    prompt = MENU.format(city=current_app.config["CITY_NAME"])
-    addresses.remember_prompt(current_app, address, prompt, [])
-    return _xml(gather(prompt, 1, [], menu=True))
+    return _ask(_call_address(), 1, MENU.format(city=current_app.config["CITY_NAME"]), "menu")
 
 
-def _menu_choice(digits: str, speech: str) -> str | None:
+def _menu_choice(digits: str, speech: str) -> str:
     words = speech.casefold()
     if digits == "0" or any(w in words for w in ("agent", "person", "operator", "representative")):
         return "agent"
     if digits == "1" or "report" in words:
-        return current_app.config["VOICE_REPORT_TEXT"]
+        return "report"
     if digits == "2" or "status" in words:
-        return current_app.config["VOICE_STATUS_TEXT"]
-    return None
+        return "status"
+    return ""
+
+
+def _menu(address: str, turn: int, digits: str, speech: str) -> Response:
+    choice = _menu_choice(digits, speech)
+    if choice == "agent":
+        response = VoiceResponse()
+        response.say("Connecting you with a person. Please hold.")
+        response.dial(current_app.config["AGENT_PHONE_NUMBER"])
+        return _xml(response)
+    if choice == "report":
+        return _ask(address, turn + 1, REPORT_PROMPT)
+    if choice == "status":
+        return _ask(address, turn + 1, STATUS_PROMPT, "status")
+    prompt = "Sorry, I did not get that. " + MENU.format(city=current_app.config["CITY_NAME"])
+    return _ask(address, turn + 1, prompt, "menu")
 
 
 @bp.post("/gather")
 @twilio_signed
 def gathered():  # noqa: ANN201
     """The caller spoke or keyed something: relay it and say the answer."""
-    address, turn = _call_address(), _turn()
-    digits = request.form.get("Digits", "").strip()
+    address, turn, step = _call_address(), _turn(), _step()
+    digits = request.form.get("Digits", "").strip().rstrip("#")
     speech = request.form.get("SpeechResult", "").strip()
-    text: str | None = None
-    if request.args.get("step") == "menu":
-        text = _menu_choice(digits, speech)
-        if text == "agent":
-            response = VoiceResponse()
-            response.say("Connecting you with a person. Please hold.")
-            response.dial(current_app.config["AGENT_PHONE_NUMBER"])
-            return _xml(response)
-    if text is None and digits:
+    if not digits and not speech:
+        return _silence(address, turn, 1)
+    if step == "menu":
+        return _menu(address, turn, digits, speech)
+    if step == "status":
+        number = neutralise(digits or speech)
+        text = current_app.config["STATUS_TEXT_TEMPLATE"].format(number=number)
+    elif digits:
         button = pick_button(digits, addresses.offered_buttons(current_app, address))
         text = button["payload"] if button else digits
-    if text is None:
+    else:
         text = neutralise(speech)
-    if not text:
-        return _silence(address, turn, 1)
     outcome = receive(Incoming("voice", f"{address[6:]}:{turn}", address, text, speech or digits))
     if outcome.replies is not None:
         response = _xml(_speak(address, turn, outcome.replies))
@@ -206,7 +228,7 @@ def _silence(address: str, turn: int, count: int) -> Response:
     if count <= 1:
         prompt = "Sorry, I did not hear anything. " + addresses.last_prompt(current_app, address)
         return _xml(gather(prompt, turn, addresses.offered_buttons(current_app, address),
-                           menu=request.args.get("step") == "menu", silences=1))
+                           step=_step(), silences=1))
     response = VoiceResponse()
     response.say("We did not hear anything. Thank you for calling. Goodbye.")
     response.hangup()

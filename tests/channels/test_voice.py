@@ -21,30 +21,34 @@ def test_the_call_starts_with_the_menu_in_an_exact_gather(channels_app):
         "&amp;step=menu</Redirect></Response>")
 
 
-def test_pressing_1_asks_the_assistant_to_report_a_problem(channels_app, fake_rasa):
+def test_pressing_1_asks_for_a_description_which_goes_to_the_assistant(channels_app, fake_rasa):
     button = {"title": "Pothole", "payload": "/report_pothole"}
-    fake_rasa.reply = lambda body: [{"text": "What kind of problem? See https://x.org 🚧",
+    fake_rasa.reply = lambda body: [{"text": "Which problem is it? See https://x.org 🚧",
                                      "buttons": [button]}]
     client = channels_app().test_client()
-    body = post_twilio(client, "/voice/gather?turn=1&step=menu",
-                       {**CALL, "Digits": "1"}).get_data(as_text=True)
+    ask = post_twilio(client, "/voice/gather?turn=1&step=menu", {**CALL, "Digits": "1"})
+    assert "<Say>Please describe the problem and where it is.</Say>" in ask.get_data(as_text=True)
+    assert fake_rasa.received == []
+    body = post_twilio(client, "/voice/gather?turn=2",
+                       {**CALL, "SpeechResult": "a hole in the road on Main Street"}).get_data(
+                           as_text=True)
     assert fake_rasa.received[0]["sender"] == "voice:CA0001"
-    assert fake_rasa.received[0]["message"] == "I want to report a problem"
-    assert fake_rasa.received[0]["metadata"]["message_id"] == "CA0001:1"
-    assert "<Say>What kind of problem? See For Pothole, press 1.</Say>" in body
-    assert 'action="/voice/gather?turn=2"' in body
-    post_twilio(client, "/voice/gather?turn=2", {**CALL, "Digits": "1"})
+    assert fake_rasa.received[0]["message"] == "a hole in the road on Main Street"
+    assert fake_rasa.received[0]["metadata"]["message_id"] == "CA0001:2"
+    assert "<Say>Which problem is it? See For Pothole, press 1.</Say>" in body
+    assert 'action="/voice/gather?turn=3"' in body
+    post_twilio(client, "/voice/gather?turn=3", {**CALL, "Digits": "1"})
     assert fake_rasa.received[-1]["message"] == "/report_pothole"
 
 
-def test_a_keyed_case_number_is_finished_with_hash(channels_app, fake_rasa):
-    fake_rasa.reply = lambda body: [{"text": "Please key your case number, then the hash key."}]
+def test_pressing_2_takes_a_case_number_finished_with_hash(channels_app, fake_rasa):
     client = channels_app().test_client()
-    body = post_twilio(client, "/voice/gather?turn=1&step=menu",
-                       {**CALL, "Digits": "2"}).get_data(as_text=True)
-    assert 'finishOnKey="#"' in body
-    post_twilio(client, "/voice/gather?turn=2", {**CALL, "Digits": "26000123"})
-    assert fake_rasa.received[-1]["message"] == "26000123"
+    ask = post_twilio(client, "/voice/gather?turn=1&step=menu",
+                      {**CALL, "Digits": "2"}).get_data(as_text=True)
+    assert 'finishOnKey="#"' in ask
+    assert 'action="/voice/gather?turn=2&amp;step=status"' in ask
+    post_twilio(client, "/voice/gather?turn=2&step=status", {**CALL, "Digits": "26000123"})
+    assert fake_rasa.received[-1]["message"] == "what is the status of case 26000123"
 
 
 def test_speech_is_relayed_as_text(channels_app, fake_rasa):
