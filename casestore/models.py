@@ -27,6 +27,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -314,11 +317,23 @@ class LiveChat(Base):
     taken_at = Column(UtcDateTime)
     ended_at = Column(UtcDateTime)
 
+    # Added by the live chat routing (migration 0002_live_chat).
+    reason = Column(String(16), nullable=False, default="asked")  # asked, stuck
+    transcript = Column(JSON, nullable=False, default=list)  # [{"role", "text"}] from the tracker
+    details = Column(JSON, nullable=False, default=dict)  # slot values the assistant gathered
+    end_reason = Column(String(32))  # agent, timeout, closed_hours, resident
+    callback_phone = Column(String(32))  # E.164; private, like the requester's phone
+    case_id = Column(Integer, ForeignKey("cases.id"))  # a case the agent filed from the chat
+
     messages = relationship("LiveChatMessage", order_by="LiveChatMessage.id")
 
     __table_args__ = (
         Index("ix_live_chats_sender_status", "sender_id", "status"),
         UniqueConstraint("id", "agent_id"),
+        # At most one open chat (waiting, active, or a missed one awaiting a reply) per sender.
+        Index("ux_live_chats_open_sender", "sender_id", unique=True,
+              sqlite_where=sql_text("status IN ('waiting', 'active', 'missed')"),
+              postgresql_where=sql_text("status IN ('waiting', 'active', 'missed')")),
     )
 
 
@@ -333,3 +348,8 @@ class LiveChatMessage(Base):
     text = Column(Text, nullable=False)
     delivered_at = Column(UtcDateTime)  # agent lines: when the channels app sent it out
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    message_key = Column(String(200))  # the channel's message id: a retried relay is stored once
+
+    __table_args__ = (
+        Index("ux_live_chat_messages_key", "chat_id", "message_key", unique=True),
+    )
