@@ -15,10 +15,9 @@ from ..numbering import parse_case_number
 from . import bp
 from .context import catalog, city_tz
 from .params import RequestQuery, bool_arg, datetime_arg, request_query, window
-from .render import Open311Error, respond
+from .render import FMT, Open311Error, respond
 from .serialize import request_entry, update_entries
 
-FMT = "<any(xml,json):fmt>"
 MAX_UPDATES = 1000
 
 

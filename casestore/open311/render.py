@@ -19,6 +19,9 @@ from flask import Response
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
+# The URL ending every GeoReport resource takes: ``services.xml``, ``services.json``.
+FMT = "<any(xml,json):fmt>"
+
 CONTENT_TYPES = {
     "xml": "text/xml; charset=utf-8",
     "json": "application/json; charset=utf-8",

@@ -7,10 +7,8 @@ import os
 
 from . import bp
 from .context import catalog, city_tz, endpoint_url, setting
-from .render import Open311Error, respond
+from .render import FMT, Open311Error, respond
 from .serialize import SPECIFICATION_URL, local_iso, service_definition, service_entry
-
-FMT = "<any(xml,json):fmt>"
 
 
 def _changeset() -> str:

@@ -22,10 +22,8 @@ from ..models import ApiKey
 from . import bp
 from .context import catalog, city_tz
 from .params import text
-from .render import Open311Error, respond
+from .render import FMT, Open311Error, respond
 from .serialize import service_notice
-
-FMT = "<any(xml,json):fmt>"
 
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
