@@ -123,7 +123,8 @@ class CloseForm(FlaskForm):
         "Closure comments (the resident sees these)",
         validators=[DataRequired("Closure comments are required."), Length(max=NOTE_MAX)],
     )
-    duplicate_of = StringField("Parent case number (for a duplicate)", validators=[Optional()])
+    # No Optional(): it would stop the chain before validate_duplicate_of runs.
+    duplicate_of = StringField("Parent case number (for a duplicate)")
     referred_to = StringField("Who is responsible (when not the City)", validators=[Optional()])
     submit = SubmitField("Close case")
 
@@ -158,7 +159,7 @@ class NewCaseForm(FlaskForm):
     )
     service_code = SelectField("Service", validators=[DataRequired()])
     description = TextAreaField("Description", validators=[DataRequired(), Length(max=NOTE_MAX)])
-    address = StringField("Address", validators=[Optional(), Length(max=300)])
+    address = StringField("Address", validators=[Length(max=300)])
     lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
     long = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
     requester_name = StringField("Caller's name", validators=[Optional(), Length(max=200)])
@@ -179,7 +180,7 @@ class StaffCreateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
     role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
-    department = SelectField("Department", validators=[Optional()])
+    department = SelectField("Department")
     password = PasswordField("Initial password", validators=[DataRequired(), _strong_password])
     submit = SubmitField("Add staff member")
 
@@ -192,7 +193,7 @@ class StaffEditForm(FlaskForm):
     """An admin sets a staff member's role, department and whether they may sign in."""
 
     role = SelectField("Role", choices=[(r, r.title()) for r in STAFF_ROLES])
-    department = SelectField("Department", validators=[Optional()])
+    department = SelectField("Department")
     active = BooleanField("May sign in")
     submit = SubmitField("Save")
 
