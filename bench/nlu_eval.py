@@ -39,9 +39,22 @@ from bot.actions.addresses import check_address, find_address  # noqa: E402
 from bot.actions.parsing import find_case_number, mentions_emergency  # noqa: E402
 
 RENAMED = {"check_status": "status", "retry": "affirm", "skip": "deny"}
-SUFFIXES = {"STREET": "ST", "AVENUE": "AVE", "ROAD": "RD", "DRIVE": "DR", "BOULEVARD": "BLVD",
-            "PARKWAY": "PKWY", "LANE": "LN", "PLACE": "PL", "COURT": "CT", "NORTHEAST": "NE",
-            "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW", "JUNIOR": "JR"}
+SUFFIXES = {
+    "STREET": "ST",
+    "AVENUE": "AVE",
+    "ROAD": "RD",
+    "DRIVE": "DR",
+    "BOULEVARD": "BLVD",
+    "PARKWAY": "PKWY",
+    "LANE": "LN",
+    "PLACE": "PL",
+    "COURT": "CT",
+    "NORTHEAST": "NE",
+    "NORTHWEST": "NW",
+    "SOUTHEAST": "SE",
+    "SOUTHWEST": "SW",
+    "JUNIOR": "JR",
+}
 
 
 def to_goal(intent: str, text: str) -> tuple[str, str | None, str | None]:
@@ -121,15 +134,20 @@ def main(argv: list[str] | None = None) -> int:
     errors = []
     for item in items:
         text, expect = str(item["text"]), item.get("expect") or {}
-        response = session.post(f"{args.rasa_url.rstrip('/')}/model/parse",
-                                params={"token": token}, json={"text": text}, timeout=60)
+        response = session.post(
+            f"{args.rasa_url.rstrip('/')}/model/parse",
+            params={"token": token},
+            json={"text": text},
+            timeout=60,
+        )
         response.raise_for_status()
         parsed = response.json()
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
         goal, service_code, got_topic = to_goal(intent, text)
         goal_pairs.append((expect["goal"], goal))
-        expected_fine = expect["goal"] + (f":{expect['service_code']}" if expect.get("service_code")
-                                          else "")
+        expected_fine = expect["goal"] + (
+            f":{expect['service_code']}" if expect.get("service_code") else ""
+        )
         got_fine = goal + (f":{service_code}" if service_code else "")
         if expect.get("service_code"):
             service[1] += 1
@@ -140,11 +158,14 @@ def main(argv: list[str] | None = None) -> int:
         if expect.get("case_number"):
             case[1] += 1
             case[0] += predicted_case_number(text, parsed.get("entities") or []) == str(
-                expect["case_number"])
+                expect["case_number"]
+            )
         if expect.get("address"):
             address[1] += 1
             address[0] += address_key(predicted_address(text)) == address_key(expect["address"])
-        if expected_fine != got_fine and not (expect["goal"] == goal and not expect.get("service_code")):
+        if expected_fine != got_fine and not (
+            expect["goal"] == goal and not expect.get("service_code")
+        ):
             fine_confusions[(expected_fine, got_fine)] += 1
             errors.append(f"  {expected_fine:32} -> {got_fine:32} {text}")
 
@@ -167,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     def ratio(pair: list[int]) -> str:
         return f"{pair[0] / pair[1]:.3f}" if pair[1] else "n/a"
 
-    print(f"SUMMARY n={len(goal_pairs)} goal_acc={ratio([goal_hits, len(goal_pairs)])} "
-          f"service_acc={ratio(service)} macro_f1={f1:.3f} case_number_acc={ratio(case)} "
-          f"address_acc={ratio(address)}")
+    print(
+        f"SUMMARY n={len(goal_pairs)} goal_acc={ratio([goal_hits, len(goal_pairs)])} "
+        f"service_acc={ratio(service)} macro_f1={f1:.3f} case_number_acc={ratio(case)} "
+        f"address_acc={ratio(address)}"
+    )
     return 0
 
 

@@ -92,8 +92,8 @@ def find_address(text: str) -> str | None:
     if numbered and not re.fullmatch(r"\d+\s+(?:ne|nw|se|sw)", numbered.group(1), re.I):
         return numbered.group(1).strip(" .,")
     for match in _INTERSECTION.finditer(text):
-        left, right = match.group(1), match.group(2)
-        if _looks_like_street(left) and _looks_like_street(right):
+        left, right = _street_tail(match.group(1)), match.group(2)
+        if left and _looks_like_street(right):
             return f"{_trim_street(left)} & {_trim_street(right)}"
     landmark = _LANDMARK.search(text)
     if landmark:
@@ -110,6 +110,19 @@ def _looks_like_street(part: str) -> bool:
         or len(words) == 1
         and len(words[0]) > 3
     )
+
+
+def _street_tail(part: str) -> str | None:
+    """The end of ``part`` that names a street: "hole in road 14th" -> "14th"."""
+    words = part.split()
+    for start in range(len(words)):
+        tail = " ".join(words[start:])
+        if words[start].lower() not in _FILLER and _looks_like_street(tail):
+            return tail
+    return None
+
+
+_FILLER = {"on", "at", "in", "of", "the", "near", "by", "corner", "intersection", "hole", "road"}
 
 
 def _trim_street(part: str) -> str:

@@ -111,7 +111,7 @@ def find_case_number(text: str) -> CaseNumberMatch:
         if len(digits) not in (10, 11) and malformed is None:
             malformed = digits
     if malformed is None:
-        lone = re.search(r"(?:#|\bcase\s*(?:number|no\.?|#)?\s*)(\d{3,12})\b", cleaned, re.I)
+        lone = re.search(r"(?:#\s*|\bcase\s*(?:number|no\.?|#)?\s*)(\d{3,12})\b", cleaned, re.I)
         if lone:
             malformed = lone.group(1)
     return CaseNumberMatch(None, malformed)

@@ -1,0 +1,274 @@
+"""The report form's decisions and checks, run against a real case store over HTTP."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.report import (
+    UNREACHABLE,
+    ActionAskAttributeAnswer,
+    ActionStartReport,
+    ActionSubmitReport,
+)
+from bot.actions.report_form import SKIPPED, ValidateReportForm
+from tests.bot.conftest import make_tracker, run, slot_events, texts
+
+FORM = ValidateReportForm()
+FILLED = {
+    "service_code": "pothole",
+    "location": "412 Boulevard SE",
+    "description": "deep hole in the right lane",
+    "attributes": {"size": "large", "in_travel_lane": "yes"},
+    "contact_email": "ada@example.com",
+    "contact_name": SKIPPED,
+    "contact_phone": SKIPPED,
+    "report_confirmed": True,
+}
+
+
+def required(tracker) -> list[str]:
+    return run(FORM.required_slots([], CollectingDispatcher(), tracker, {}))
+
+
+def test_a_pothole_report_asks_location_description_catalog_questions_contact_and_confirm(
+    store_env,
+):
+    slots = required(make_tracker({"service_code": "pothole"}))
+    assert slots == [
+        "location",
+        "description",
+        "attribute_answer",
+        "contact_email",
+        "contact_name",
+        "contact_phone",
+        "report_confirmed",
+    ]
+
+
+def test_no_attribute_question_remains_once_the_catalog_questions_are_answered(store_env):
+    tracker = make_tracker(
+        {"service_code": "pothole", "attributes": {"size": "small", "in_travel_lane": None}}
+    )
+    assert "attribute_answer" not in required(tracker)
+
+
+def test_a_resident_writing_by_sms_is_not_asked_for_a_phone_number(store_env):
+    tracker = make_tracker({"service_code": "graffiti"}, sender="sms:+14045550123")
+    assert "contact_phone" not in required(tracker)
+
+
+def test_following_a_duplicate_skips_everything_but_the_email(store_env):
+    tracker = make_tracker(
+        {"service_code": "pothole", "duplicate_case": "26000001", "follow_duplicate": True}
+    )
+    assert required(tracker) == ["location", "follow_duplicate", "contact_email"]
+
+
+def test_the_next_catalog_question_is_asked_with_its_choices(store_env):
+    dispatcher = CollectingDispatcher()
+    events = run(
+        ActionAskAttributeAnswer().run(
+            dispatcher,
+            make_tracker({"service_code": "pothole", "attributes": {"size": "large"}}),
+            {},
+        )
+    )
+    assert dispatcher.messages[0]["text"].startswith("Is it in a travel lane")
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["Yes", "No"]
+    assert slot_events(events) == {"pending_attribute": "in_travel_lane"}
+
+
+def test_an_everyday_word_answers_a_list_question(store_env):
+    tracker = make_tracker(
+        {"service_code": "pothole", "pending_attribute": "size"},
+        text="big",
+        requested_slot="attribute_answer",
+    )
+    result = run(FORM.validate_attribute_answer("big", CollectingDispatcher(), tracker, {}))
+    assert result["attributes"] == {"size": "large"}
+    assert result["attribute_answer"] is None
+
+
+def test_an_answer_outside_the_choices_is_refused_with_the_choices(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "pothole"}, text="purple", requested_slot="attribute_answer"
+    )
+    result = run(FORM.validate_attribute_answer("purple", dispatcher, tracker, {}))
+    assert result == {"attribute_answer": None}
+    assert texts(dispatcher) == ["Please choose one of: Small, Medium, Large."]
+
+
+def test_a_required_catalog_question_cannot_be_skipped(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "pothole"}, text="skip", intent="skip", requested_slot="attribute_answer"
+    )
+    result = run(FORM.validate_attribute_answer("skip", dispatcher, tracker, {}))
+    assert result == {"attribute_answer": None}
+    assert "needed" in texts(dispatcher)[0]
+
+
+def test_an_atlanta_address_is_normalised(store_env):
+    tracker = make_tracker(
+        {"service_code": "graffiti"}, text="77 auburn ave ne", requested_slot="location"
+    )
+    result = run(FORM.validate_location("77 auburn ave ne", CollectingDispatcher(), tracker, {}))
+    assert result["location"] == "77 Auburn Ave NE"
+    assert result["duplicate_case"] is None
+
+
+def test_an_address_in_another_city_is_questioned_and_not_kept(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "graffiti"}, text="123 Main St, Decatur, GA", requested_slot="location"
+    )
+    result = run(FORM.validate_location("123 Main St, Decatur, GA", dispatcher, tracker, {}))
+    assert result == {"location": None}
+    assert "Decatur" in texts(dispatcher)[0]
+
+
+def test_a_shared_location_fills_the_location_with_its_coordinates(store_env):
+    tracker = make_tracker(
+        {"service_code": "graffiti"},
+        text="",
+        metadata={"location": {"lat": 33.749, "long": -84.388}},
+        requested_slot="location",
+    )
+    extracted = run(FORM.extract_location(CollectingDispatcher(), tracker, {}))
+    result = run(FORM.validate_location(extracted["location"], CollectingDispatcher(), tracker, {}))
+    assert (result["lat"], result["long"]) == (33.749, -84.388)
+
+
+def test_a_shared_location_outside_the_city_is_refused(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "graffiti"},
+        metadata={"location": {"lat": 40.71, "long": -74.0}},
+        requested_slot="location",
+    )
+    result = run(FORM.validate_location("shared", dispatcher, tracker, {}))
+    assert result == {"location": None}
+    assert "outside" in texts(dispatcher)[0]
+
+
+def test_an_open_case_at_the_same_place_is_offered_as_a_duplicate(store_env):
+    filed = store_env.api(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "service_code": "graffiti",
+            "description": "tags on the wall",
+            "channel": "webchat",
+            "address": "300 Edgewood Ave SE",
+            "attributes": {"surface": "wall", "offensive": "no"},
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    tracker = make_tracker(
+        {"service_code": "graffiti"}, text="300 edgewood ave se", requested_slot="location"
+    )
+    result = run(FORM.validate_location("300 edgewood ave se", CollectingDispatcher(), tracker, {}))
+    assert result["duplicate_case"] == filed.json()["case_number"]
+
+
+def test_an_invalid_email_is_refused_and_asked_again(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="ada@example", requested_slot="contact_email")
+    result = run(FORM.validate_contact_email("ada@example", dispatcher, tracker, {}))
+    assert result == {"contact_email": None}
+    assert "email address" in texts(dispatcher)[0]
+
+
+def test_skipping_the_email_is_allowed(store_env):
+    tracker = make_tracker(text="skip", intent="skip", requested_slot="contact_email")
+    assert run(FORM.validate_contact_email("skip", CollectingDispatcher(), tracker, {})) == {
+        "contact_email": SKIPPED
+    }
+
+
+def test_a_correction_while_asked_something_else_changes_the_earlier_answer(store_env):
+    dispatcher = CollectingDispatcher()
+    text = "actually it's 125, not 123"
+    tracker = make_tracker(
+        {"service_code": "pothole", "location": "123 Boulevard SE"},
+        text=text,
+        requested_slot="contact_email",
+    )
+    result = run(FORM.validate_contact_email(text, dispatcher, tracker, {}))
+    assert result["location"] == "125 Boulevard SE"
+    assert result["contact_email"] is None
+    assert "125 Boulevard SE" in texts(dispatcher)[0]
+
+
+def test_an_emergency_in_the_middle_of_the_form_stops_it_with_911(store_env):
+    dispatcher = CollectingDispatcher()
+    text = "wait my neighbor's house is on fire"
+    tracker = make_tracker({"service_code": "pothole"}, text=text, requested_slot="description")
+    result = run(FORM.validate_description(text, dispatcher, tracker, {}))
+    assert result["emergency_stop"] is True
+    assert dispatcher.messages[0]["response"] == "utter_emergency"
+    assert required(make_tracker({"emergency_stop": True})) == []
+
+
+def test_no_at_the_summary_asks_what_to_change_and_a_change_is_applied(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        dict(FILLED, report_confirmed=None),
+        text="no",
+        intent="deny",
+        requested_slot="report_confirmed",
+    )
+    assert run(FORM.validate_report_confirmed("no", dispatcher, tracker, {})) == {
+        "report_confirmed": None
+    }
+    assert "What should I change" in texts(dispatcher)[0]
+    text = "the address is 130 Boulevard SE"
+    tracker = make_tracker(
+        dict(FILLED, report_confirmed=None), text=text, requested_slot="report_confirmed"
+    )
+    result = run(FORM.validate_report_confirmed(text, CollectingDispatcher(), tracker, {}))
+    assert result["location"] == "130 Boulevard SE"
+    assert result["report_confirmed"] is None
+
+
+def test_the_first_message_keeps_the_service_address_description_and_day(store_env):
+    text = "the trash wasn't picked up on Thursday at 412 Boulevard SE"
+    dispatcher = CollectingDispatcher()
+    events = run(
+        ActionStartReport().run(
+            dispatcher, make_tracker(text=text, intent="report_missed_garbage"), {}
+        )
+    )
+    slots = slot_events(events)
+    assert slots["service_code"] == "missed_garbage"
+    assert slots["location"] == "412 Boulevard SE"
+    assert slots["description"] == text
+    assert slots["attributes"] == {"pickup_day": "thursday"}
+    assert texts(dispatcher) == ["I can report that to the City as: Missed garbage pickup."]
+
+
+def test_filing_twice_with_the_same_message_id_creates_one_case(store_env):
+    tracker = make_tracker(
+        FILLED, text="yes", intent="affirm", metadata={"message_id": "SM-test-once"}
+    )
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    events_one = run(ActionSubmitReport().run(first, tracker, {}))
+    events_two = run(ActionSubmitReport().run(second, tracker, {}))
+    number = slot_events(events_one)["my_cases"][-1]
+    assert slot_events(events_two)["my_cases"][-1] == number
+    assert f"{number[:2]}-{number[2:]}" in texts(first)[0]
+    assert "Atlanta Department of Transportation" in texts(first)[0]
+    case = store_env.api("GET", f"/api/v1/cases/{number}").json()
+    assert (case["service_code"], case["attributes"]) == ("pothole", FILLED["attributes"])
+
+
+def test_an_unreachable_case_store_keeps_the_answers_and_offers_a_retry(store_env, monkeypatch):
+    from tests.fixtures.stack import free_port
+
+    monkeypatch.setenv("CASESTORE_URL", f"http://127.0.0.1:{free_port()}")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(FILLED, text="yes", intent="affirm", metadata={"message_id": "SM-x"})
+    events = run(ActionSubmitReport().run(dispatcher, tracker, {}))
+    assert texts(dispatcher) == [UNREACHABLE]
+    assert slot_events(events) == {"submit_pending": True, "last_filed_key": "msg:SM-x"}
