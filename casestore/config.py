@@ -47,5 +47,4 @@ def load_settings() -> dict:
         "SMTP_STARTTLS": _bool(env("SMTP_STARTTLS"), False),
         "MAIL_FROM": env("MAIL_FROM") or "ATL311 <no-reply@localhost>",
         "NOTIFIER_POLL_SECONDS": float(env("NOTIFIER_POLL_SECONDS") or 5),
-        "NOTIFIER_MAX_ATTEMPTS": int(env("NOTIFIER_MAX_ATTEMPTS") or 12),
     }

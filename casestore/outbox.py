@@ -64,17 +64,19 @@ def enqueue(
     """
     pairs = resident_recipients(case) if recipients is None else recipients
     blocked = _opted_out(session, pairs)
-    rows = []
+    wanted = {}
     for transport, recipient in pairs:
         if (recipient if transport != "email" else f"email:{recipient}") in blocked:
             continue
         key = f"{case.number}:{activity.id}:{event}:{transport}:{recipient}"[:400]
-        exists = session.execute(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
-        ).first()
-        if exists:
-            continue
-        row = OutboxMessage(
+        wanted[key] = (transport, recipient)
+    if not wanted:
+        return []
+    existing = set(session.execute(
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(wanted)))
+    ).scalars())
+    rows = [
+        OutboxMessage(
             case_id=case.id,
             event=event,
             transport=transport,
@@ -82,7 +84,9 @@ def enqueue(
             payload={"case_number": case.number, "activity_id": activity.id, "event": event},
             dedupe_key=key,
         )
-        session.add(row)
-        rows.append(row)
+        for key, (transport, recipient) in wanted.items()
+        if key not in existing
+    ]
+    session.add_all(rows)
     session.flush()
     return rows

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..addresses import normalize_address
 from ..catalog import Catalog
@@ -26,6 +26,11 @@ DEFAULT_RADIUS_M = 150
 MAX_RADIUS_M = 2000
 NEARBY_LIMIT = 20
 _EARTH_RADIUS_M = 6_371_000
+
+
+# What full_view/public_view read, loaded in three queries instead of three per case.
+VIEW_LOADS = (selectinload(Case.activities), selectinload(Case.followers),
+              joinedload(Case.duplicate_of))
 
 
 @dataclass
@@ -121,7 +126,7 @@ def search_cases(session: Session, args, staff: StaffUser) -> SearchResult:
     total = session.execute(select(func.count()).select_from(Case).where(*conditions)).scalar_one()
     cases = session.execute(
         select(Case).where(*conditions).order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(page_size).offset((page - 1) * page_size).options(*VIEW_LOADS)
     ).scalars().all()
     return SearchResult(cases=list(cases), total=total, page=page, page_size=page_size)
 
