@@ -57,6 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(public_bp)
 
+    from .livechat import register as register_livechat
+
+    register_livechat(app)
+
     @app.get("/healthz")
     def healthz():
         ok = db.database_ok()
