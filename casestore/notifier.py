@@ -190,6 +190,9 @@ def run_notifier(*, once: bool = False) -> int:
             total += deliver_due()
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the loop
             log.error("notifier_pass_failed", error=type(exc).__name__)
+        from .livechat.sweep import sweep  # late: livechat sends through this module
+
+        sweep()  # tells residents whose live chat waited past its timeout
         stop.wait(current_app.config["NOTIFIER_POLL_SECONDS"])
     log.info("notifier_stopped", sent=total)
     return total
