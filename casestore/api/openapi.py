@@ -92,6 +92,8 @@ _NEW_ACTIVITY = {
         "duplicate_of": _STR, "referred_to": _STR,
     },
 }
+_ADDRESS_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["channel_address"], "properties": {"channel_address": _STR}}}}}
 _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": _STR, "message": _STR, "fields": {"type": "object"}}}
 
@@ -174,15 +176,21 @@ def openapi_document() -> dict:
                         **_errors(401, 404)},
                 },
             },
-            "/opt-outs": {"post": {
-                "summary": "STOP: no more messages to a channel address (service)",
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["channel_address"],
-                               "properties": {"channel_address": _STR}}}}},
-                "responses": {"201": _json({"type": "object"}, "Recorded"),
-                              "200": _json({"type": "object"}, "Already recorded"),
-                              **_errors(400, 401, 403, 422)},
-            }},
+            "/opt-outs": {
+                "post": {
+                    "summary": "STOP: no more messages to a channel address (service)",
+                    "requestBody": _ADDRESS_BODY,
+                    "responses": {"201": _json({"type": "object"}, "Recorded"),
+                                  "200": _json({"type": "object"}, "Already recorded"),
+                                  **_errors(400, 401, 403, 422)},
+                },
+                "delete": {
+                    "summary": "START, the address in the body (kept out of access logs)",
+                    "requestBody": _ADDRESS_BODY,
+                    "responses": {"204": {"description": "Removed"},
+                                  **_errors(400, 401, 403, 422)},
+                },
+            },
             "/opt-outs/{channel_address}": {"delete": {
                 "summary": "START: messages may go to the address again (service)",
                 "parameters": [{"name": "channel_address", "in": "path", "required": True,

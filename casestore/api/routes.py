@@ -160,22 +160,33 @@ def list_activities(number: str):
     return jsonify({"activities": [activity_view(a) for a in entries]})
 
 
+def _body_channel_address() -> str:
+    problems = Problems()
+    address = channel_address(problems, json_body().get("channel_address"), "channel_address")
+    if address is None and not problems.fields:
+        problems.add("channel_address", "is required")
+    problems.raise_if_any()
+    return address
+
+
 @bp.post("/opt-outs")
 @allow("service")
 def opt_out():
     """Record STOP for a channel address: no more messages to it."""
-    data = json_body()
-    problems = Problems()
-    address = channel_address(problems, data.get("channel_address"), "channel_address")
-    if address is None and not problems.fields:
-        problems.add("channel_address", "is required")
-    problems.raise_if_any()
+    address = _body_channel_address()
     session = get_session()
     exists = session.get(OptOut, address) is not None
     if not exists:
         session.add(OptOut(channel_address=address))
         session.commit()
     return jsonify({"channel_address": address, "opted_out": True}), 200 if exists else 201
+
+
+@bp.delete("/opt-outs")
+@allow("service")
+def opt_in_by_body():
+    """START with the address in the JSON body, which keeps it out of access logs."""
+    return opt_in(_body_channel_address())
 
 
 @bp.delete("/opt-outs/<path:address>")

@@ -89,3 +89,15 @@ def test_one_person_listed_twice_gets_one_notice(cs_app, cs_service):
     # A follower with the requester's own email is not added again.
     cs_service.post(f"/api/v1/cases/{number}/followers", json={"email": "twice@example.com"})
     assert rows(cs_app, number) == [("opened", "email", "twice@example.com")]
+
+
+def test_opting_back_in_with_the_address_in_the_body(cs_app, cs_service):
+    address = "whatsapp:+14045550666"
+    cs_service.post("/api/v1/opt-outs", json={"channel_address": address})
+    quiet = file_case(cs_service, requester={"channel_address": address})["case_number"]
+    assert rows(cs_app, quiet) == []
+    response = cs_service.delete("/api/v1/opt-outs", json={"channel_address": address})
+    assert response.status_code == 204
+    number = file_case(cs_service, requester={"channel_address": address})["case_number"]
+    assert rows(cs_app, number) == [("opened", "whatsapp", address)]
+    assert cs_service.delete("/api/v1/opt-outs", json={}).status_code == 422
