@@ -26,26 +26,23 @@ def add_resident(app, email: str) -> None:
         session.commit()
 
 
-def staff_page(browser, server, email: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{server.url}/portal/login")
+def signed_in_page(browser, server, login_path: str, email: str, password: str):
+    """A fresh browser context signed in through the ``login_path`` form."""
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}{login_path}")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     return page
+
+
+def staff_page(browser, server, email: str):
+    return signed_in_page(browser, server, "/portal/login", email, PASSWORD)
 
 
 def resident_page(browser, server, email: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{server.url}/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(RESIDENT_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    return page
+    return signed_in_page(browser, server, "/account/login", email, RESIDENT_PASSWORD)
 
 
 def submit(page, button_selector: str) -> None:
