@@ -1,0 +1,114 @@
+"""Live chat routing in the channels app: a resident with an open live chat talks to the agent.
+
+The routing state is not kept here: it lives in the case store
+(``POST /api/v1/live-chats/route``), so several channels replicas route alike
+and a restart of this app changes nothing. ``route_to_agent`` is an inbox
+local handler: before the assistant sees a message, it asks the case store;
+a message for an agent is stored there (the console shows it) and the
+assistant is not called. The agent's replies come back through
+``POST /internal/send`` like case notices.
+
+Also here: ``GET /webchat/live-chat?session_id=`` (the widget polls it while
+a chat is open, to fetch the agent's lines from the transcript) and
+``agent_line_closed_text`` (the IVR's "0" outside staffed hours).
+
+If the case store cannot be reached, messages go to the assistant (logged):
+a resident is never left without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import requests
+from flask import Blueprint, Flask, abort, current_app, jsonify, request
+
+from channels import sms  # noqa: F401 - STOP/HELP/START must be registered before this handler
+from channels.inbox import register_local_handler
+from channels.sms import HELP_WORDS, START_WORDS, STOP_WORDS
+from channels.store import InboxMessage
+
+log = logging.getLogger(__name__)
+bp = Blueprint("livechat", __name__)
+
+ROUTE_TIMEOUT_S = 5.0
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+_KEYWORDS = STOP_WORDS | START_WORDS | HELP_WORDS
+
+
+class LiveChatUnavailableError(Exception):
+    """The case store did not answer the routing question."""
+
+
+def _call(app: Flask, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {app.config['CASESTORE_SERVICE_TOKEN']}"}
+    try:
+        response = requests.request(method, f"{app.config['CASESTORE_URL']}{path}",
+                                    headers=headers, timeout=ROUTE_TIMEOUT_S, **kwargs)
+        response.raise_for_status()
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise LiveChatUnavailableError(f"{method} {path}: {type(exc).__name__}") from exc
+    if not isinstance(body, dict):
+        raise LiveChatUnavailableError(f"{method} {path}: not an object")
+    return body
+
+
+def _is_keyword(row: InboxMessage) -> bool:
+    # STOP/START/HELP stay with the SMS handler even mid-chat: the law and the carrier say so.
+    return row.channel in ("sms", "whatsapp") and \
+        row.text.strip().upper().rstrip(".!") in _KEYWORDS
+
+
+def _agent_text(row: InboxMessage) -> str:
+    text = (row.shown_text or row.text).strip()
+    photos = (row.meta or {}).get("media_urls") or []
+    return "\n".join([text, *(f"Photo: {url}" for url in photos)]).strip()[:2000] or row.text
+
+
+@register_local_handler
+def route_to_agent(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None:
+    """Send the message to the agent when the sender has a live chat; None for the assistant."""
+    if row.channel == "voice" or _is_keyword(row):
+        return None
+    try:
+        answer = _call(app, "POST", "/api/v1/live-chats/route", json={
+            "sender_id": row.sender, "text": _agent_text(row),
+            "message_key": f"{row.channel}:{row.provider_id}"[:200],
+        })
+    except LiveChatUnavailableError as exc:
+        log.warning("live chat routing unavailable, the assistant answers: %s", exc)
+        return None
+    if not answer.get("routed"):
+        return None
+    return [{"text": str(r["text"])} for r in answer.get("replies") or [] if r.get("text")]
+
+
+@bp.get("/webchat/live-chat")
+def webchat_state():  # noqa: ANN201
+    """``{"status": "none"|"waiting"|"active"|...}`` for the widget's session."""
+    session_id = request.args.get("session_id", "")
+    if not _SESSION_ID.match(session_id):
+        abort(400, "session_id must be 8 to 100 letters, digits, '-' or '_'.")
+    try:
+        state = _call(current_app, "GET", "/api/v1/live-chats/state",
+                      params={"sender_id": f"webchat:{session_id}"})
+    except LiveChatUnavailableError as exc:
+        log.warning("live chat state unavailable: %s", exc)
+        return jsonify(status="unknown")
+    return jsonify(status=str(state.get("status", "none")))
+
+
+def agent_line_closed_text(app: Flask) -> str | None:
+    """What the IVR says when agents are not staffed now; None when open (or unknown)."""
+    try:
+        availability = _call(app, "GET", "/api/v1/live-chats/availability")
+    except LiveChatUnavailableError as exc:
+        log.warning("agent hours unavailable, dialling anyway: %s", exc)
+        return None
+    if availability.get("open_now", True):
+        return None
+    return (f"Our agents are available {availability.get('hours', 'during office hours')}. "
+            "You can use our assistant now instead.")
