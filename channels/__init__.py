@@ -29,10 +29,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "executor": cf.ThreadPoolExecutor(max_workers=32, thread_name_prefix="rasa-call"),
     }
 
-    from channels import cli, internal, messenger, notices, sms, telegram, voice, webchat
+    # livechat's inbox handler is registered before the notice replies' (import order).
+    from channels import cli, internal, livechat, messenger, notices, sms, telegram, voice, webchat
 
     assert notices  # registers the notice-reply handler with the inbox
-    for module in (webchat, sms, voice, telegram, messenger, internal):
+    for module in (webchat, sms, voice, telegram, messenger, internal, livechat):
         app.register_blueprint(module.bp)
     cli.register(app)
 
