@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from channels import addresses, casestore_client
+from channels import addresses, casestore_client, livechat
 from channels.inbox import Incoming, mark_done, receive
 from channels.rasa_client import neutralise
 from channels.render import all_buttons, pick_button, speech_text, voice_prompt
@@ -131,6 +131,10 @@ def _menu_choice(digits: str, speech: str) -> str:
 def _menu(address: str, turn: int, digits: str, speech: str) -> Response:
     choice = _menu_choice(digits, speech)
     if choice == "agent":
+        closed = livechat.agent_line_closed_text(current_app)
+        if closed:  # outside staffed hours: say when, and offer the assistant instead
+            return _ask(address, turn + 1, f"{closed} To report a problem, press 1. "
+                        "To check the status of a case, press 2.", "menu")
         response = VoiceResponse()
         response.say("Connecting you with a person. Please hold.")
         response.dial(current_app.config["AGENT_PHONE_NUMBER"])
