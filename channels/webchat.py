@@ -100,13 +100,14 @@ def post_message():  # noqa: ANN201
     if outcome.duplicate:
         return jsonify(messages=outcome.replies or [], pending=not outcome.already_done,
                        duplicate=True)
-    append_transcript(current_app, address, "resident", [{"text": shown}])
+    resident_entry = append_transcript(current_app, address, "resident", [{"text": shown}])
     if outcome.replies is None:
         holding = [{"text": outcome.holding_text}]
         last = append_transcript(current_app, address, "assistant", holding)
         return jsonify(messages=holding, pending=True, last_entry_id=last)
     addresses.remember_buttons(current_app, address, all_buttons(outcome.replies))
-    last = append_transcript(current_app, address, "assistant", outcome.replies)
+    # No replies (a message for a live agent): the widget still must not fetch its own line again.
+    last = append_transcript(current_app, address, "assistant", outcome.replies) or resident_entry
     mark_done(current_app, outcome.inbox_id)
     return jsonify(messages=outcome.replies, pending=False, last_entry_id=last)
 
