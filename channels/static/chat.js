@@ -96,6 +96,7 @@
       .then(function (r) { return r.ok ? r.json() : { entries: [] }; })
       .then(function (body) {
         (body.entries || []).forEach(function (e) {
+          if (e.id <= lastEntryId) return;  /* two polls may overlap during a live chat */
           render(e.role, e);
           lastEntryId = Math.max(lastEntryId, e.id);
         });
@@ -139,10 +140,26 @@
       (reply.messages || []).forEach(function (m) { render("assistant", m); });
       if (reply.last_entry_id) lastEntryId = Math.max(lastEntryId, reply.last_entry_id);
       if (reply.pending) waitForReply(60); else setBusy(false);
+      watchLiveChat();
     }).catch(function () {
       setBusy(false);
       showError("Sorry, your message could not be sent. Please try again, or call 311.");
     }).then(function () { input.focus(); });
+  }
+
+  /* While a live chat with an agent is open (channels/livechat.py), fetch the
+   * agent's lines from the transcript every 2 s; stop when it is over. */
+  var liveTimer = null;
+  function watchLiveChat() {
+    clearTimeout(liveTimer);
+    fetch("/webchat/live-chat?session_id=" + encodeURIComponent(session))
+      .then(function (r) { return r.ok ? r.json() : { status: "none" }; })
+      .then(function (body) {
+        return sync().then(function () {
+          if (body.status !== "none") liveTimer = setTimeout(watchLiveChat, 2000);
+        });
+      })
+      .catch(function () { liveTimer = setTimeout(watchLiveChat, 5000); });
   }
 
   form.addEventListener("submit", function (event) {
@@ -170,5 +187,6 @@
     if (!entries.length) {
       render("assistant", { text: "Hi! I can help you report a problem to the City or check on a case. What can I help you with?" });
     }
+    watchLiveChat();
   }).catch(function () { /* the first message will still work */ });
 })();
