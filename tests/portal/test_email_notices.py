@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from casestore.cases import SYSTEM
 from casestore.models import OutboxMessage, utcnow
 from casestore.notifier import deliver_due
 from tests.fixtures.portal import PortalClient, make_portal_app, new_case, session_for, unique_email
@@ -214,3 +215,25 @@ def test_a_city_can_override_one_notice_template(make_database_url, tmp_path, sm
         assert f"/cases/{number}" in parts(message)[0]  # the body still uses the default
     finally:
         app.extensions["casestore.engine"].dispose()
+
+
+def test_channel_notices_are_short_and_invite_a_reply(portal_app):
+    from casestore.cases import add_activity, find_case
+    from casestore.catalog import get_catalog
+    from casestore.notices import render_text
+    from casestore.portal.web import case_number_display
+
+    number = new_case(portal_app, channel="sms", requester={"channel_address": "sms:+14045550123"})
+    with session_for(portal_app) as session:
+        case = find_case(session, number)
+        add_activity(session, get_catalog(), case, "info_requested", author=SYSTEM,
+                     note="Which corner?" * 200)
+        add_activity(session, get_catalog(), case, "closed", author=SYSTEM,
+                     reason="fixed", comments="Patched.")
+        rows = {r.event: r for r in session.execute(
+            select(OutboxMessage).where(OutboxMessage.case_id == case.id)).scalars()}
+        asked = render_text(rows["info_requested"], case, get_catalog())
+        closed = render_text(rows["closed"], case, get_catalog())
+    assert len(asked) <= 1000 and "Which corner?" in asked
+    assert case_number_display(number) in closed
+    assert "Patched." in closed and "Reply YES or NO" in closed
