@@ -1,0 +1,205 @@
+"""Each channel end to end: the real Rasa, action server and case store behind gunicorn.
+
+A whole pothole report per channel, ending in a case found through Open311,
+and a status lookup; outbound API calls are asserted at the recorder. Then
+Rasa is taken away mid-conversation and brought back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable
+
+import requests
+
+from tests.fixtures.channels import wait_for
+
+CASE = re.compile(r"case number is (\d\d)-?(\d{6})")
+Turn = Callable[[str, dict | None], list[dict]]
+
+
+def converse(send: Turn, opening: str) -> str:
+    """Drive a report: pick a button when offered (the last one with "file it", "Large" or
+    "No" in it, else the first), say "skip" otherwise; return the filed case number."""
+    messages = send(opening, None)
+    for _ in range(15):
+        text = " ".join(m.get("text", "") for m in messages)
+        found = CASE.search(text)
+        if found:
+            return found.group(1) + found.group(2)
+        buttons = [b for m in messages for b in m.get("buttons") or []]
+        if buttons:
+            preferred = [b for b in buttons if b["title"] in ("Yes, file it", "Large", "No")]
+            messages = send("", (preferred or buttons)[0])
+        else:
+            messages = send("skip", None)
+    raise AssertionError(f"no case filed; last answer: {messages}")
+
+
+def open311_case(live, number: str) -> dict:
+    response = requests.get(f"{live.stack.casestore_url}/open311/v2/requests/{number}.json",
+                            timeout=10)
+    assert response.status_code == 200
+    return response.json()[0]
+
+
+def twiml_messages(xml: str, buttons: list[dict]) -> list[dict]:
+    """Read a TwiML answer back into messages; numbered options become the offered buttons."""
+    bodies = re.findall(r"<Body>(.*?)</Body>", xml, re.S)
+    text = " ".join(bodies).replace("&amp;", "&").replace("&quot;", '"').replace("&#x27;", "'")
+    options = re.findall(r"Reply (\d+) for (.+)", text)
+    offered = [{"title": title.strip(), "digit": digit} for digit, title in options]
+    buttons[:] = offered
+    return [{"text": text, "buttons": offered}]
+
+
+def test_sms_files_a_case_with_numbered_options_and_looks_it_up(live_channels):
+    live, counter = live_channels, iter(range(1000))
+    buttons: list[dict] = []
+
+    def send(text: str, button: dict | None) -> list[dict]:
+        body = button["digit"] if button else text
+        params = {"From": "+14045550101", "To": "+14045550000", "Body": body, "NumMedia": "0",
+                  "MessageSid": f"SMe2e{next(counter):04d}", "AccountSid": "AC" + "0" * 32}
+        response = live.signed_post("/sms", params)
+        assert response.status_code == 200
+        return twiml_messages(response.text, buttons)
+
+    number = converse(send, "there is a pothole at 100 Peachtree St NW")
+    case = open311_case(live, number)
+    assert case["service_code"] == "pothole"
+    assert case["address"] == "100 Peachtree St NW"
+    status = send(f"status of case {number}", None)[0]["text"]
+    assert "Pothole" in status and number[:2] in status
+
+
+def test_voice_files_a_case_by_speech_and_keypad_and_reads_its_status(live_channels):
+    live = live_channels
+    call = {"CallSid": "CAe2e0001", "From": "+14045550102", "To": "+14045550000",
+            "AccountSid": "AC" + "0" * 32}
+    state = {"action": "/voice"}
+
+    def step(params: dict) -> str:
+        response = live.signed_post(state["action"], {**call, **params})
+        assert response.status_code == 200
+        action = re.search(r'<Gather action="([^"]+)"', response.text)
+        if action:
+            state["action"] = action.group(1).replace("&amp;", "&")
+        return response.text
+
+    def send(text: str, button: dict | None) -> list[dict]:
+        xml = step({"Digits": button["digit"]} if button else {"SpeechResult": text,
+                                                               "Confidence": "0.93"})
+        said = " ".join(re.findall(r"<Say>(.*?)</Say>", xml, re.S))
+        assert "http" not in said
+        options = re.findall(r"For (.+?), press (\d)\.", said)
+        return [{"text": said, "buttons": [{"title": t, "digit": d} for t, d in options]}]
+
+    menu = step({})
+    assert "press 1" in menu and 'input="speech dtmf"' in menu and "Pothole" in menu  # hints
+    step({"Digits": "1"})
+    number = converse(send, "there is a pothole at 55 Trinity Ave SW")
+    assert open311_case(live, number)["address"] == "55 Trinity Ave SW"
+
+    call["CallSid"] = "CAe2e0002"
+    state["action"] = "/voice"
+    step({})
+    assert 'finishOnKey="#"' in step({"Digits": "2"})
+    said = step({"Digits": number})
+    assert "Pothole" in said
+
+
+def test_telegram_files_a_case_with_inline_keyboards_and_answers_status(live_channels):
+    live, ids = live_channels, iter(range(500000, 501000))
+    chat = {"id": 880001, "type": "private", "first_name": "Ada"}
+    user = {"id": 880001, "is_bot": False, "first_name": "Ada"}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "telegram-secret"}
+
+    def sent_since(before: int) -> list[dict]:
+        calls = [c.params for c in live.recorder.calls("/sendMessage")][before:]
+        return [{"text": c["text"], "buttons": [
+            {"title": row[0]["text"], "payload": row[0]["callback_data"]}
+            for row in (c.get("reply_markup") or {}).get("inline_keyboard", [])]}
+            for c in calls if str(c["chat_id"]) == str(chat["id"])]
+
+    def send(text: str, button: dict | None) -> list[dict]:
+        before = len(live.recorder.calls("/sendMessage"))
+        update_id = next(ids)
+        if button:
+            update = {"update_id": update_id, "callback_query": {
+                "id": f"cb{update_id}", "from": user, "chat_instance": "1",
+                "data": button["payload"], "message": {
+                    "message_id": update_id, "date": 1764345600, "chat": chat, "text": "?",
+                    "from": {"id": 777, "is_bot": True, "first_name": "ATL311"}}}}
+        else:
+            update = {"update_id": update_id, "message": {
+                "message_id": update_id, "date": 1764345600, "chat": chat, "from": user,
+                "text": text}}
+        assert requests.post(f"{live.url}/telegram", json=update, headers=headers,
+                             timeout=120).status_code == 200
+        return sent_since(before)
+
+    number = converse(send, "pothole at 200 Edgewood Ave SE")
+    assert open311_case(live, number)["address"] == "200 Edgewood Ave SE"
+    assert live.recorder.calls("/answerCallbackQuery")
+    assert "Pothole" in send(f"/status {number}", None)[0]["text"]
+
+
+def test_messenger_files_a_case_with_quick_replies_and_answers_status(live_channels):
+    live, mids = live_channels, iter(range(1000))
+    psid = "990001"
+
+    def sent_since(before: int) -> list[dict]:
+        calls = [c.json for c in live.recorder.calls("/me/messages")][before:]
+        return [{"text": c["message"].get("text", ""), "buttons": [
+            {"title": q["title"], "payload": q["payload"]}
+            for q in c["message"].get("quick_replies", [])]}
+            for c in calls if c["recipient"]["id"] == psid]
+
+    def send(text: str, button: dict | None) -> list[dict]:
+        before = len(live.recorder.calls("/me/messages"))
+        message = {"mid": f"m_e2e_{next(mids)}", "text": button["title"] if button else text}
+        if button:
+            message["quick_reply"] = {"payload": button["payload"]}
+        body = {"object": "page", "entry": [{"id": "PAGE", "time": 1764345600000, "messaging": [
+            {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1764345600000,
+             "message": message}]}]}
+        raw = json.dumps(body).encode()
+        signature = "sha256=" + hmac.new(b"app-secret", raw, hashlib.sha256).hexdigest()
+        response = requests.post(f"{live.url}/messenger", data=raw, timeout=120, headers={
+            "Content-Type": "application/json", "X-Hub-Signature-256": signature})
+        assert response.status_code == 200
+        return sent_since(before)
+
+    number = converse(send, "there's a pothole at 300 Auburn Ave NE")
+    assert open311_case(live, number)["address"] == "300 Auburn Ave NE"
+    assert "Pothole" in send(f"status of case {number}", None)[0]["text"]
+
+
+def test_rasa_stopped_mid_conversation_gets_a_holding_reply_then_the_answer_by_api(
+        live_channels):
+    live = live_channels
+    sent = lambda: [c.form for c in live.recorder.calls("/Messages.json")  # noqa: E731
+                    if c.form.get("To") == ["+14045550103"]]
+
+    def sms(body: str, sid: str):
+        return live.signed_post("/sms", {"From": "+14045550103", "To": "+14045550000",
+                                         "Body": body, "MessageSid": sid, "NumMedia": "0"})
+
+    first = sms("there is a pothole at 400 Spring St NW", "SMdown0001")
+    assert "How big" in first.text
+    live.rasa_proxy.stop()
+    try:
+        held = sms("3", "SMdown0002")
+        assert held.status_code == 200
+        assert "404-546-0311" in held.text
+        assert sent() == []
+    finally:
+        live.rasa_proxy.start()
+    later = wait_for(sent, 120, "the reply through Twilio's Messages API")
+    assert "travel lane" in later[0]["Body"][0]
+    assert "Reply 1 for Yes" in later[0]["Body"][0]
+    wait_for(lambda: "pending" not in live.inbox_statuses(), 60, "the inbox to drain")
