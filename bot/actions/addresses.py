@@ -133,7 +133,7 @@ def _trim_street(part: str) -> str:
         if words[i].lower() in stop:
             words = words[i + 1 :]
             break
-    return " ".join(w.capitalize() if not re.match(r"\d", w) else w.lower() for w in words)
+    return " ".join(_cap(w) if not re.match(r"\d", w) else w.lower() for w in words)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _normalise_street(parsed: dict[str, str]) -> str:
         elif key.endswith("Directional"):
             value = _QUADRANTS.get(low, value.upper() if len(value) <= 2 else value.capitalize())
         elif key == "StreetName":
-            value = " ".join(w if re.match(r"\d", w) else w.capitalize() for w in value.split())
+            value = " ".join(w if re.match(r"\d", w) else _cap(w) for w in value.split())
         parts.append(value)
     return " ".join(parts)
 
@@ -214,4 +214,9 @@ def _tidy_word(word: str) -> str:
     low = word.lower().strip(",.")
     if low in ("ne", "nw", "se", "sw"):
         return low.upper()
-    return word if re.match(r"\d", word) else word.capitalize()
+    return word if re.match(r"\d", word) else _cap(word)
+
+
+def _cap(word: str) -> str:
+    """Capitalise a word the resident typed in one case; keep "McGill" as written."""
+    return word.capitalize() if word.islower() or word.isupper() else word

@@ -1,0 +1,191 @@
+"""Whole conversations with the real assistant: Rasa + action server + case store.
+
+Each test talks to Rasa's REST channel as a channel would and checks what a
+resident would notice, then finds the result in the case store through
+Open311 (and ``/api/v1`` for the attributes Open311 does not carry).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.timeout(900)
+
+
+class Resident:
+    """One resident's conversation; every turn must get at least one bot message."""
+
+    def __init__(self, stack, channel: str = "webchat"):
+        self.stack = stack
+        # Phone channels' sender ids carry the number (as the channels app sends them).
+        suffix = f"+1404555{uuid.uuid4().int % 10000:04d}" if channel == "sms" else uuid.uuid4().hex
+        self.sender = f"{channel}:{suffix}"
+
+    def say(self, text: str, message_id: str | None = None, **metadata) -> str:
+        """Send ``text`` and return the bot's replies joined, failing on an empty answer."""
+        meta = {"message_id": message_id or uuid.uuid4().hex, **metadata}
+        replies = self.stack.say(self.sender, text, meta)
+        assert replies, f"no bot message after {text!r}"
+        return "\n".join(r.get("text", "") for r in replies)
+
+
+def open311_request(stack, number: str) -> dict:
+    response = requests.get(f"{stack.casestore_url}/open311/v2/requests/{number}.json", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()[0]
+
+
+def open311_cases(stack, service_code: str, marker: str) -> list[dict]:
+    response = requests.get(
+        f"{stack.casestore_url}/open311/v2/requests.json",
+        timeout=10,
+        params={"service_code": service_code},
+    )
+    assert response.status_code == 200
+    return [r for r in response.json() if marker in (r.get("description") or "")]
+
+
+def case_number_in(reply: str) -> str:
+    marker = "Your case number is "
+    assert marker in reply, reply
+    grouped = reply.split(marker, 1)[1][:9]
+    return grouped.replace("-", "")
+
+
+def test_a_report_in_one_message_asks_only_whats_missing_and_files_the_case(stack):
+    resident = Resident(stack)
+    marker = uuid.uuid4().hex[:8]
+    first = resident.say(f"the trash wasn't picked up on Thursday at 412 Boulevard SE ref {marker}")
+    assert "Missed garbage pickup" in first
+    assert "Was the cart at the curb by 7 am?" in first  # address, day, description all kept
+    assert "email" in resident.say("yes")
+    assert "name" in resident.say("ada.resident@example.com")
+    assert "phone" in resident.say("Ada Resident")
+    summary = resident.say("skip")
+    assert "412 Boulevard SE" in summary and "Shall I file it?" in summary
+    filed = resident.say("yes")
+    assert "Department of Public Works" in filed and "expect action by" in filed
+    number = case_number_in(filed)
+
+    request = open311_request(stack, number)
+    assert request["service_code"] == "missed_garbage"
+    assert request["address"].upper() == "412 BOULEVARD SE"
+    assert marker in request["description"]
+    case = requests.get(f"{stack.casestore_url}/api/v1/cases/{number}", timeout=10).json()
+    assert case["attributes"] == {"pickup_day": "thursday", "cart_out_by_7": "yes"}
+
+
+def test_a_report_over_several_messages_with_a_correction_files_the_corrected_address(stack):
+    resident = Resident(stack, channel="sms")
+    assert "Where is it?" in resident.say("there's a huge hole in the road")
+    assert "How big is the pothole?" in resident.say("123 Ralph McGill Blvd NE")
+    assert "travel lane" in resident.say("big")
+    assert "email" in resident.say("yes")
+    changed = resident.say("actually it's 125, not 123")
+    assert "125 Ralph McGill Blvd NE" in changed
+    assert "name" in resident.say("skip")
+    summary = resident.say("skip")  # by SMS the phone is known: no phone question
+    assert "125 Ralph McGill Blvd NE" in summary
+    number = case_number_in(resident.say("yes"))
+    request = open311_request(stack, number)
+    assert (request["service_code"], request["address"].upper()) == (
+        "pothole",
+        "125 RALPH MCGILL BLVD NE",
+    )
+    assert request["description"] == "there's a huge hole in the road"
+    case = requests.get(f"{stack.casestore_url}/api/v1/cases/{number}", timeout=10).json()
+    assert case["attributes"] == {"size": "large", "in_travel_lane": "yes"}
+
+
+def test_the_confirming_message_sent_twice_files_exactly_one_case(stack):
+    resident = Resident(stack)
+    marker = uuid.uuid4().hex[:8]
+    resident.say(f"someone spray painted tags on the wall at 900 Dekalb Ave NE {marker}")
+    for answer in ("Wall", "no", "skip", "skip", "skip"):
+        reply = resident.say(answer)
+    assert "Shall I file it?" in reply
+    first = resident.say("yes", message_id=f"dup-{marker}")
+    again = resident.say("yes", message_id=f"dup-{marker}")
+    case_number_in(first)
+    assert "Your case number" not in again
+    assert len(open311_cases(stack, "graffiti", marker)) == 1
+
+
+def test_a_status_question_in_the_middle_of_a_report_is_answered_and_the_report_resumes(stack):
+    reporter = Resident(stack)
+    reporter.say("streetlight out at 45 Ivan Allen Jr Blvd NW")
+    for answer in ("skip", "One light", "skip", "skip", "skip"):
+        reporter.say(answer)
+    number = case_number_in(reporter.say("yes"))
+
+    resident = Resident(stack)
+    assert "Where is it?" in resident.say("I need to report a broken sidewalk")
+    status = resident.say(f"what's the status of case ATL-{number[:2]}-{number[2:]}")
+    assert "Streetlight out" in status and "Atlanta Department of Transportation" in status
+    assert "back to your report" in status and "Where is it?" in status
+
+
+def test_an_unknown_case_number_gets_a_clear_answer_and_a_second_chance(stack):
+    resident = Resident(stack)
+    reply = resident.say("status of case 26-999999")
+    assert "couldn't find case 26-999999" in reply and "send it again" in reply
+    assert "8 digits" in resident.say("check case 2600")
+
+
+def test_an_emergency_in_the_middle_of_a_report_gets_911_and_files_nothing(stack):
+    resident = Resident(stack)
+    marker = uuid.uuid4().hex[:8]
+    resident.say(f"dead deer in the road at 1700 Hollywood Rd NW {marker}")
+    reply = resident.say("oh no there's a car on fire and someone is hurt")
+    assert "call 911 now" in reply
+    after = resident.say("yes")
+    assert "Your case number" not in after
+    assert open311_cases(stack, "dead_animal", marker) == []
+
+
+def test_cancel_stops_the_report_and_files_nothing(stack):
+    resident = Resident(stack)
+    marker = uuid.uuid4().hex[:8]
+    resident.say(f"tree down across the road at 88 Mills St NW {marker}")
+    assert "cancelled" in resident.say("cancel")
+    assert open311_cases(stack, "fallen_tree", marker) == []
+
+
+def test_an_unreachable_case_store_keeps_the_answers_and_a_retry_files_once(stack):
+    resident = Resident(stack)
+    marker = uuid.uuid4().hex[:8]
+    resident.say(f"water bubbling up out of the street at 900 Marietta St NW {marker}")
+    for answer in ("Yes", "skip", "skip", "skip", "skip"):
+        reply = resident.say(answer)
+    assert "Shall I file it?" in reply
+    with stack.casestore_down():
+        down = resident.say("yes")
+        assert "couldn't reach" in down and "try again" in down
+    number = case_number_in(resident.say("try again"))
+    assert open311_request(stack, number)["service_code"] == "water_leak"
+    assert len(open311_cases(stack, "water_leak", marker)) == 1
+
+
+def test_referrals_and_small_talk_get_short_useful_answers(stack):
+    resident = Resident(stack)
+    assert "888-891-0938" in resident.say("my power has been out since last night")
+    assert "404-613-0358" in resident.say("there's an aggressive stray dog on my street")
+    assert "ATL311" in resident.say("hello")
+    assert resident.say("what can you do")
+
+
+def test_no_resident_contact_detail_reaches_the_logs(stack):
+    resident = Resident(stack)
+    resident.say("graffiti on the bridge at 200 Spring St NW")
+    resident.say("Bridge")
+    resident.say("no")
+    resident.say("zelda.private@example.com")
+    resident.say("Zelda Privateperson")
+    resident.say("404-555-0177")
+    resident.say("yes")
+    logs = stack.all_logs()
+    for secret in ("zelda.private@example.com", "Privateperson", "4045550177", "404-555-0177"):
+        assert secret not in logs
