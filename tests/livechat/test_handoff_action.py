@@ -1,0 +1,118 @@
+"""The handoff actions (bot/actions/handoff.py): inline trackers, a real case store."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions.handoff import (
+    NOT_A_CHAT,
+    UNAVAILABLE,
+    ActionHandoffToAgent,
+    ActionOfferAgent,
+    consecutive_fallbacks,
+)
+from tests.fixtures.portal import make_portal_app
+from tests.livechat.conftest import ALWAYS, Served, chat_rows, run_action, tracker
+
+
+@pytest.fixture(scope="module")
+def casestore(make_database_url, tmp_path_factory):
+    app = make_portal_app(make_database_url("lcaction"), str(tmp_path_factory.mktemp("lca")),
+                          LIVECHAT_HOURS=ALWAYS)
+    served = Served(app).start()
+    yield served
+    served.stop()
+    app.extensions["casestore.engine"].dispose()
+
+
+@pytest.fixture(autouse=True)
+def _point_the_bot(casestore, bot_env):
+    bot_env(casestore.url)
+
+
+CONVERSATION = [
+    {"event": "action", "name": "action_listen"},
+    {"event": "user", "text": "there's a big pothole at 412 Boulevard SE",
+     "parse_data": {"intent": {"name": "report_pothole"}}},
+    {"event": "bot", "text": "How big is it?"},
+    {"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}}},
+    {"event": "user", "text": "can I talk to someone",
+     "parse_data": {"intent": {"name": "human_agent"}}},
+]
+
+
+def test_handoff_queues_the_chat_with_the_transcript_and_gathered_details(casestore):
+    slots = {"service_code": "pothole", "location": "412 Boulevard SE",
+             "attributes": {"size": "large"}, "contact_email": None, "requested_slot": "x"}
+    messages = run_action(ActionHandoffToAgent(), tracker("sms:+14045551111", CONVERSATION, slots))
+
+    assert "in line" in messages[0]["text"] and "minute" in messages[0]["text"]
+    chat = next(c for c in chat_rows(casestore.app) if c.sender_id == "sms:+14045551111")
+    assert (chat.status, chat.channel, chat.reason) == ("waiting", "sms", "asked")
+    assert chat.transcript == [
+        {"role": "resident", "text": "there's a big pothole at 412 Boulevard SE"},
+        {"role": "assistant", "text": "How big is it?"},
+        {"role": "resident", "text": "(chose: affirm)"},
+        {"role": "resident", "text": "can I talk to someone"},
+    ]
+    assert chat.details == {"service_code": "pothole", "location": "412 Boulevard SE",
+                            "attributes": {"size": "large"}}
+
+
+def test_asking_again_while_waiting_opens_no_second_chat(casestore):
+    for _ in range(2):
+        run_action(ActionHandoffToAgent(), tracker("webchat:again-and-again", CONVERSATION))
+    assert [c.sender_id for c in chat_rows(casestore.app)].count("webchat:again-and-again") == 1
+
+
+def test_outside_staffed_hours_the_resident_hears_the_hours_and_the_alternatives(casestore):
+    casestore.app.config["LIVECHAT_HOURS"] = "closed"
+    try:
+        messages = run_action(ActionHandoffToAgent(), tracker("telegram:424242", CONVERSATION))
+    finally:
+        casestore.app.config["LIVECHAT_HOURS"] = ALWAYS
+    text = messages[0]["text"]
+    assert "not staffed" in text and "call you back" in text and "keep helping" in text
+    chat = next(c for c in chat_rows(casestore.app) if c.sender_id == "telegram:424242")
+    assert (chat.status, chat.end_reason) == ("missed", "closed_hours")
+
+
+def test_two_fallbacks_in_a_row_mark_the_chat_as_the_assistant_being_stuck(casestore):
+    stuck = [{"event": "user", "text": "blorp", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+             {"event": "bot", "text": "Sorry?"},
+             {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    run_action(ActionHandoffToAgent(), tracker("messenger:9988776655", stuck))
+    chat = next(c for c in chat_rows(casestore.app) if c.sender_id == "messenger:9988776655")
+    assert chat.reason == "stuck"
+
+
+def test_a_phone_call_is_told_how_to_reach_a_person_and_nothing_is_queued(casestore):
+    before = len(chat_rows(casestore.app))
+    messages = run_action(ActionHandoffToAgent(), tracker("voice:CA123", CONVERSATION))
+    assert messages[0]["text"] == NOT_A_CHAT
+    assert len(chat_rows(casestore.app)) == before
+
+
+def test_when_the_case_store_is_down_the_resident_is_told_and_can_carry_on(bot_env):
+    bot_env("http://127.0.0.1:9")  # nothing listens there
+    messages = run_action(ActionHandoffToAgent(), tracker("sms:+14045552222", CONVERSATION))
+    assert messages[0]["text"] == UNAVAILABLE
+
+
+def test_offer_agent_answers_the_first_fallback_as_usual_and_offers_a_person_on_the_second():
+    once = [{"event": "user", "text": "blorp", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    twice = once + [{"event": "bot", "text": "Sorry?"},
+                    {"event": "user", "text": "zzz",
+                     "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    first = run_action(ActionOfferAgent(), tracker("sms:+14045553333", once))
+    second = run_action(ActionOfferAgent(), tracker("sms:+14045553333", twice))
+    assert first[0]["response"] == "utter_not_sure"
+    assert [b["payload"] for b in second[0]["buttons"]] == ["/human_agent", "/deny"]
+    assert consecutive_fallbacks(tracker("x", twice)) == 2
+
+
+def test_the_handoff_never_writes_personal_data_to_the_log(casestore, caplog, bot_env):
+    bot_env("http://127.0.0.1:9")
+    run_action(ActionHandoffToAgent(), tracker("sms:+14045554444", CONVERSATION,
+                                                {"contact_email": "ada@example.org"}))
+    assert "+14045554444" not in caplog.text and "ada@example.org" not in caplog.text
