@@ -211,6 +211,23 @@ def init_pages(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
 
 
+# The pages need nothing but their own stylesheet: no scripts at all, no framing,
+# and no Referer (reset and reopen links carry tokens in their URLs).
+PAGE_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def security_headers(response):
+    """After-request hook of the page blueprints: the headers above."""
+    for name, value in PAGE_SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def no_store(response):
     """After-request hook: pages with personal data or one-time keys are never cached."""
     response.headers.setdefault("Cache-Control", "no-store")

@@ -74,3 +74,13 @@ def test_public_lookup_is_rate_limited_per_client(make_database_url, tmp_path):
                          ).status_code == 200
     finally:
         app.extensions["casestore.engine"].dispose()
+
+
+def test_pages_forbid_scripts_framing_and_referrers(portal_app):
+    number = new_case(portal_app)
+    for path in (f"/cases/{number}", "/portal/login", "/account/login"):
+        headers = portal_app.test_client().get(path).headers
+        assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["Referrer-Policy"] == "no-referrer"
