@@ -237,3 +237,17 @@ def test_channel_notices_are_short_and_invite_a_reply(portal_app):
     assert len(asked) <= 1000 and "Which corner?" in asked
     assert case_number_display(number) in closed
     assert "Patched." in closed and "Reply YES or NO" in closed
+
+
+def test_resident_is_told_when_the_case_moves_to_another_department(mail_app, smtp):
+    resident = unique_email()
+    number = new_case(mail_app, requester={"email": resident})
+    agent = PortalClient(mail_app)
+    agent.sign_in_staff("agent@atl311.example.org")
+    agent.get(f"/portal/cases/{number}")
+    agent.submit(f"/portal/cases/{number}/reassign", {"department": "DWM"}, "reassign")
+    run_notifier(mail_app)
+    [moved] = [m for m in smtp.inbox.to(resident) if "moved" in m["Subject"]]
+    text, _html = parts(moved)
+    assert "Department of Watershed Management" in text
+    assert f"{number[:2]}-{number[2:]}" in text
