@@ -117,6 +117,13 @@ def test_post_with_lat_but_no_long_is_refused(client, open311_app):
     assert descriptions == ["long must be a decimal number (WGS84)"]
 
 
+@pytest.mark.parametrize("lat", ["north", "nan", "inf", "33,75"])
+def test_post_with_a_coordinate_that_is_not_a_number_is_refused(client, open311_app, lat):
+    descriptions = refused(client, open311_app, "xml",
+                           {**POTHOLE, "lat": lat, "long": "-84.39"}, 400)
+    assert descriptions == ["lat must be a decimal number (WGS84)"]
+
+
 def test_post_with_a_point_outside_the_city_is_refused(client, open311_app):
     descriptions = refused(client, open311_app, "json",
                            {**POTHOLE, "lat": "40.71", "long": "-74.00"}, 400)
