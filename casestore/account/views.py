@@ -122,7 +122,7 @@ def login():
         flash("Confirm your email first: open the link we sent you." if ok
               else "Email or password is not right.", "error")
         return _form_page(form, "Sign in", 401)
-    return _form_page(form, "Sign in", links=[
+    return _form_page(form, "Sign in", 422 if request.method == "POST" else 200, links=[
         (url_for("account.forgot"), "Forgot your password?"),
         (url_for("account.signup"), "Create an account"),
     ])

@@ -73,7 +73,7 @@ def login():
         log.info("staff_sign_in_failed")
         flash("Email or password is not right.", "error")
         return render_template("portal/login.html", form=form), 401
-    return render_template("portal/login.html", form=form)
+    return render_template("portal/login.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.post("/logout")

@@ -157,3 +157,14 @@ def test_staff_change_their_own_password(make_database_url, tmp_path, email):
     finally:
         app.extensions["casestore.engine"].dispose()
 
+
+
+def test_malformed_sign_in_form_gets_422(portal_app):
+    client = PortalClient(portal_app)
+    response = client.submit("/portal/login", {"email": "not-an-email", "password": "x"},
+                             page="/portal/login")
+    assert response.status_code == 422
+    resident = PortalClient(portal_app)
+    response = resident.submit("/account/login", {"email": "", "password": ""},
+                               page="/account/login")
+    assert response.status_code == 422
