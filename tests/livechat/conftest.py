@@ -113,12 +113,13 @@ class Desk:
 
 
 @pytest.fixture
-def desk(make_database_url, tmp_path_factory, fake_rasa, api_recorder):
+def desk(make_database_url, tmp_path_factory, fake_rasa, api_recorder, bot_env):
     """A served case store and channels app pointing at each other (see the module docstring)."""
     cs_app = make_portal_app(make_database_url("livechat"), str(tmp_path_factory.mktemp("lc")),
                              LIVECHAT_HOURS=ALWAYS, LIVECHAT_WAIT_TIMEOUT_S=600)
     casestore = Served(cs_app).start()
     cs_app.config["CASESTORE_URL"] = casestore.url
+    bot_env(casestore.url)  # the handoff action, when the Rasa stand-in runs it
     made = Desk(casestore, None, make_database_url("lcchannels"), fake_rasa, api_recorder)
     made.channels = Served(made.new_channels_app()).start()
     cs_app.config["CHANNELS_URL"] = made.channels.url
@@ -187,8 +188,10 @@ def handoff_rasa(rasa, trigger: str = "person") -> None:
 def chat_rows(app) -> list:
     """Every live chat row, oldest first."""
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
     from casestore.models import LiveChat
 
     with session_for(app) as session:
-        return session.execute(select(LiveChat).order_by(LiveChat.id)).scalars().all()
+        return session.execute(select(LiveChat).options(selectinload(LiveChat.messages))
+                               .order_by(LiveChat.id)).scalars().all()
