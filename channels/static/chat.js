@@ -97,7 +97,8 @@
       .then(function (body) {
         (body.entries || []).forEach(function (e) {
           if (e.id <= lastEntryId) return;  /* two polls may overlap during a live chat */
-          render(e.role, e);
+          /* During a live chat the resident's own lines are already on screen. */
+          if (!(liveOpen && e.role === "resident")) render(e.role, e);
           lastEntryId = Math.max(lastEntryId, e.id);
         });
         return body.entries || [];
@@ -137,6 +138,10 @@
     };
     attempt(2).then(function (reply) {
       if (reply.duplicate) { return sync().then(function () { setBusy(false); }); }
+      if (liveOpen) {
+        /* The agent's lines may have arrived meanwhile: take everything in transcript order. */
+        return sync().then(function () { setBusy(false); watchLiveChat(); });
+      }
       (reply.messages || []).forEach(function (m) { render("assistant", m); });
       if (reply.last_entry_id) lastEntryId = Math.max(lastEntryId, reply.last_entry_id);
       if (reply.pending) waitForReply(60); else setBusy(false);
@@ -150,11 +155,13 @@
   /* While a live chat with an agent is open (channels/livechat.py), fetch the
    * agent's lines from the transcript every 2 s; stop when it is over. */
   var liveTimer = null;
+  var liveOpen = false;
   function watchLiveChat() {
     clearTimeout(liveTimer);
     fetch("/webchat/live-chat?session_id=" + encodeURIComponent(session))
       .then(function (r) { return r.ok ? r.json() : { status: "none" }; })
       .then(function (body) {
+        if (body.status !== "unknown") liveOpen = body.status !== "none";
         return sync().then(function () {
           if (body.status !== "none") liveTimer = setTimeout(watchLiveChat, 2000);
         });
