@@ -93,3 +93,9 @@ def test_echoes_and_malformed_events_are_ignored_cleanly(channels_app, fake_rasa
     assert client.post("/messenger", data=raw, content_type="application/json",
                        headers={"X-Hub-Signature-256": signature}).status_code == 400
     assert fake_rasa.received == []
+
+
+def test_an_oversized_event_gets_413(channels_app, fake_rasa):
+    response = signed(channels_app().test_client(), event({"mid": "m_8", "text": "x" * 70000}))
+    assert response.status_code == 413
+    assert fake_rasa.received == []

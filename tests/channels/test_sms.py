@@ -118,3 +118,10 @@ def test_a_message_without_sid_is_refused(channels_app, fake_rasa):
     params = {"From": "+14045550123", "Body": "hi"}
     assert post_twilio(channels_app().test_client(), "/sms", params).status_code == 400
     assert fake_rasa.received == []
+
+
+def test_an_oversized_form_gets_413_and_stores_nothing(channels_app, fake_rasa):
+    app = channels_app()
+    params = sms("x" * 70000)
+    assert post_twilio(app.test_client(), "/sms", params).status_code == 413
+    assert inbox_count(app) == 0

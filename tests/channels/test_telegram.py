@@ -128,3 +128,10 @@ def test_the_set_webhook_command_sends_the_secret_token(channels_app, api_record
     call = wait_for(lambda: api_recorder.calls("/setWebhook"))[0]
     assert call.params["url"] == "https://atl311.example.org/telegram"
     assert call.params["secret_token"] == "telegram-secret"
+
+
+def test_an_oversized_update_gets_413(channels_app, fake_rasa):
+    client = channels_app().test_client()
+    update = text_update(10, "x" * 70000)
+    assert client.post("/telegram", json=update, headers=SECRET).status_code == 413
+    assert fake_rasa.received == []
