@@ -18,13 +18,13 @@ NEEDLES = [
 ]
 
 
-def _file_private_cases(client, app) -> list[str]:
+def _file_private_cases(o311, app) -> list[str]:
     numbers = [
-        file_request(client, first_name="Quentinella", last_name="Zyxwander",
+        file_request(o311, first_name="Quentinella", last_name="Zyxwander",
                      email="qz.private.person@example.com", phone="404-555-0142",
                      account_id="acct-zz-77", device_id="device-zz-88",
                      media_url="https://img.example.com/c.jpg"),
-        file_request(client, service_code="graffiti", first_name="Quentinella",
+        file_request(o311, service_code="graffiti", first_name="Quentinella",
                      email="QZ.Private.Person@example.com", address_string="1 Peachtree St NE",
                      lat="", long=""),
     ]
@@ -41,7 +41,7 @@ def _file_private_cases(client, app) -> list[str]:
     return numbers
 
 
-def _public_urls(client, app, numbers: list[str]) -> list[str]:
+def _public_urls(o311, app, numbers: list[str]) -> list[str]:
     with session_for(app) as session:
         tokens = session.execute(
             select(Case.open311_token).where(Case.number.in_(numbers))).scalars().all()
@@ -61,16 +61,16 @@ def _public_urls(client, app, numbers: list[str]) -> list[str]:
     return urls
 
 
-def test_no_get_response_contains_requester_or_follower_data(client, open311_app):
-    numbers = _file_private_cases(client, open311_app)
+def test_no_get_response_contains_requester_or_follower_data(o311, open311_app):
+    numbers = _file_private_cases(o311, open311_app)
     with session_for(open311_app) as session:
         names = session.execute(
             select(Case.requester_name).where(Case.number.in_(numbers))).scalars().all()
     assert "Quentinella Zyxwander" in names  # the data is there to leak
-    urls = _public_urls(client, open311_app, numbers)
+    urls = _public_urls(o311, open311_app, numbers)
     checked = 0
     for url in urls:
-        response = client.get(url)
+        response = o311.get(url)
         assert response.status_code == 200, url
         body = response.get_data(as_text=True).lower()
         leaks = [needle for needle in NEEDLES if needle in body]
@@ -78,12 +78,12 @@ def test_no_get_response_contains_requester_or_follower_data(client, open311_app
         checked += 1
     assert checked == len(urls) >= 20
     # The answers did include the requests themselves, so the check looked at real records.
-    listing = client.get(f"{BASE}/requests.json?service_request_id={','.join(numbers)}")
+    listing = o311.get(f"{BASE}/requests.json?service_request_id={','.join(numbers)}")
     assert sorted(r["service_request_id"] for r in listing.get_json()) == sorted(numbers)
 
 
-def test_the_post_answer_does_not_echo_the_requester(client):
-    response = client.post(f"{BASE}/requests.json", data={
+def test_the_post_answer_does_not_echo_the_requester(o311):
+    response = o311.post(f"{BASE}/requests.json", data={
         "api_key": "open311-test-key-1", "service_code": "general_inquiry",
         "address_string": "1 Main St", "first_name": "Quentinella", "last_name": "Zyxwander",
         "email": "qz.private.person@example.com", "phone": "404-555-0142",
@@ -95,8 +95,8 @@ def test_the_post_answer_does_not_echo_the_requester(client):
     assert response.get_json()[0]["account_id"] is None
 
 
-def test_a_refused_post_does_not_echo_bad_contact_details(client):
-    response = client.post(f"{BASE}/requests.xml", data={
+def test_a_refused_post_does_not_echo_bad_contact_details(o311):
+    response = o311.post(f"{BASE}/requests.xml", data={
         "api_key": "open311-test-key-1", "service_code": "general_inquiry",
         "address_string": "1 Main St", "email": "quentinella@@zyxwander", "phone": "555-0142x9",
     })

@@ -15,8 +15,8 @@ from tests.fixtures.open311 import (
 pytest_plugins = ["tests.fixtures.open311"]
 
 
-def test_discovery_xml_lists_the_v2_endpoint_with_both_formats(client):
-    root = parse_xml(client.get(f"{BASE}/discovery.xml"))
+def test_discovery_xml_lists_the_v2_endpoint_with_both_formats(o311):
+    root = parse_xml(o311.get(f"{BASE}/discovery.xml"))
     assert root.tag == "discovery"
     assert DATETIME.match(root.findtext("changeset"))
     assert root.findtext("contact")
@@ -32,8 +32,8 @@ def test_discovery_xml_lists_the_v2_endpoint_with_both_formats(client):
     assert [f.tag for f in endpoint.find("formats")] == ["format", "format"]
 
 
-def test_discovery_json_keeps_endpoints_and_formats_as_arrays(client):
-    response = client.get(f"{BASE}/discovery.json")
+def test_discovery_json_keeps_endpoints_and_formats_as_arrays(o311):
+    response = o311.get(f"{BASE}/discovery.json")
     assert response.status_code == 200
     assert response.content_type == "application/json; charset=utf-8"
     body = response.get_json()
@@ -42,8 +42,8 @@ def test_discovery_json_keeps_endpoints_and_formats_as_arrays(client):
     assert body["endpoints"][0]["formats"] == ["text/xml", "application/json"]
 
 
-def test_services_xml_gives_every_catalog_service_with_its_fields(client, open311_app):
-    root = parse_xml(client.get(f"{BASE}/services.xml"))
+def test_services_xml_gives_every_catalog_service_with_its_fields(o311, open311_app):
+    root = parse_xml(o311.get(f"{BASE}/services.xml"))
     assert root.tag == "services"
     services = list(root)
     assert {s.tag for s in services} == {"service"}
@@ -60,9 +60,10 @@ def test_services_xml_gives_every_catalog_service_with_its_fields(client, open31
     assert pothole.findtext("group") == "Streets and Traffic"
 
 
-def test_services_json_matches_the_xml_and_marks_services_without_attributes(client):
-    body = client.get(f"{BASE}/services.json").get_json()
-    xml_codes = [s.findtext("service_code") for s in parse_xml(client.get(f"{BASE}/services.xml"))]
+def test_services_json_matches_the_xml_and_marks_services_without_attributes(o311):
+    body = o311.get(f"{BASE}/services.json").get_json()
+    xml = parse_xml(o311.get(f"{BASE}/services.xml"))
+    xml_codes = [s.findtext("service_code") for s in xml]
     assert isinstance(body, list)
     assert [s["service_code"] for s in body] == xml_codes
     by_code = {s["service_code"]: s for s in body}
@@ -71,8 +72,8 @@ def test_services_json_matches_the_xml_and_marks_services_without_attributes(cli
     assert all(isinstance(s["keywords"], str) for s in body)
 
 
-def test_service_definition_xml_describes_list_attributes_with_values(client):
-    root = parse_xml(client.get(f"{BASE}/services/pothole.xml"))
+def test_service_definition_xml_describes_list_attributes_with_values(o311):
+    root = parse_xml(o311.get(f"{BASE}/services/pothole.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "pothole"
     attributes = root.find("attributes")
@@ -92,8 +93,8 @@ def test_service_definition_xml_describes_list_attributes_with_values(client):
     ]
 
 
-def test_service_definition_json_keeps_attributes_and_values_as_arrays(client):
-    body = client.get(f"{BASE}/services/pothole.json").get_json()
+def test_service_definition_json_keeps_attributes_and_values_as_arrays(o311):
+    body = o311.get(f"{BASE}/services/pothole.json").get_json()
     assert body["service_code"] == "pothole"
     assert isinstance(body["attributes"], list)
     first = body["attributes"][0]
@@ -103,33 +104,33 @@ def test_service_definition_json_keeps_attributes_and_values_as_arrays(client):
     assert orders == sorted(orders)
 
 
-def test_service_definition_of_a_service_without_details_has_an_empty_list(client):
-    body = client.get(f"{BASE}/services/general_inquiry.json").get_json()
+def test_service_definition_of_a_service_without_details_has_an_empty_list(o311):
+    body = o311.get(f"{BASE}/services/general_inquiry.json").get_json()
     assert body == {"service_code": "general_inquiry", "attributes": []}
-    root = parse_xml(client.get(f"{BASE}/services/general_inquiry.xml"))
+    root = parse_xml(o311.get(f"{BASE}/services/general_inquiry.xml"))
     assert list(root.find("attributes")) == []
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
-def test_unknown_service_code_answers_404_in_the_error_format(client, fmt):
-    response = client.get(f"{BASE}/services/no_such_service.{fmt}")
+def test_unknown_service_code_answers_404_in_the_error_format(o311, fmt):
+    response = o311.get(f"{BASE}/services/no_such_service.{fmt}")
     assert error_descriptions(response, fmt, 404) == ["service_code was not found"]
 
 
 @pytest.mark.parametrize("jurisdiction", [JURISDICTION, "ATLANTA", "atl311", ""])
-def test_the_citys_jurisdiction_id_or_an_empty_one_is_accepted(client, jurisdiction):
-    response = client.get(f"{BASE}/services.json", query_string={"jurisdiction_id": jurisdiction})
+def test_the_citys_jurisdiction_id_or_an_empty_one_is_accepted(o311, jurisdiction):
+    response = o311.get(f"{BASE}/services.json", query_string={"jurisdiction_id": jurisdiction})
     assert response.status_code == 200
     assert len(response.get_json()) > 10
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 @pytest.mark.parametrize("path", ["discovery", "services", "services/pothole", "requests"])
-def test_another_jurisdiction_id_answers_404(client, fmt, path):
-    response = client.get(f"{BASE}/{path}.{fmt}", query_string={"jurisdiction_id": "boston.gov"})
+def test_another_jurisdiction_id_answers_404(o311, fmt, path):
+    response = o311.get(f"{BASE}/{path}.{fmt}", query_string={"jurisdiction_id": "boston.gov"})
     assert error_descriptions(response, fmt, 404) == ["jurisdiction_id was not found"]
 
 
-def test_a_format_other_than_xml_or_json_is_not_served(client):
-    assert client.get(f"{BASE}/services.html").status_code == 404
+def test_a_format_other_than_xml_or_json_is_not_served(o311):
+    assert o311.get(f"{BASE}/services.html").status_code == 404
 
