@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 
-import structlog
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
@@ -21,6 +20,7 @@ from casestore.catalog import get_catalog
 from casestore.db import get_session
 from casestore.errors import CaseStoreError
 from casestore.forms import ForgotForm, LoginForm, ResetForm, ResidentNoteForm, SignupForm
+from casestore.logs import get_logger
 from casestore.models import Case, Follower, OutboxMessage, Resident, utcnow
 from casestore.portal.web import page_not_found, rate_limited
 
@@ -28,8 +28,7 @@ from . import bp
 from .session import current_resident, resident_by_email, resident_required, sign_in, sign_out
 from .tokens import CONFIRM_HOURS, RESET_HOURS, fingerprint, read_token
 
-# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
-log = structlog.get_logger(component="casestore.account")
+log = get_logger("casestore.account")
 
 
 def account_rate_limit() -> str:

@@ -6,7 +6,6 @@ is stored (``casestore.auth.create_api_key``).
 
 from __future__ import annotations
 
-import structlog
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,13 +14,13 @@ from casestore.auth import create_api_key, hash_password
 from casestore.catalog import get_catalog
 from casestore.db import get_session
 from casestore.forms import ActionForm, ApiKeyForm, StaffCreateForm, StaffEditForm
+from casestore.logs import get_logger
 from casestore.models import ApiKey, StaffUser, utcnow
 
 from . import bp
 from .access import staff_required
 
-# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
-log = structlog.get_logger(component="casestore.portal")
+log = get_logger("casestore.portal")
 
 
 def _department_choices() -> list[tuple[str, str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-import structlog
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -18,14 +17,14 @@ from sqlalchemy import func, select
 from casestore.auth import hash_password, touch_password, verify_password
 from casestore.db import get_session
 from casestore.forms import ActionForm, ChangePasswordForm, LoginForm
+from casestore.logs import get_logger
 from casestore.models import StaffUser, utcnow
 
 from . import bp
 from .access import staff_required
 from .web import rate_limited
 
-# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
-log = structlog.get_logger(component="casestore.portal")
+log = get_logger("casestore.portal")
 
 # Verified against when the email is unknown, so both failures take as long.
 _DUMMY_HASH = None

@@ -7,7 +7,6 @@ like every other lookup by number. An unknown number gets a 404 page.
 
 from __future__ import annotations
 
-import structlog
 from flask import flash, redirect, render_template, request, url_for
 
 from casestore.account.session import current_resident
@@ -17,14 +16,14 @@ from casestore.catalog import get_catalog
 from casestore.db import get_session
 from casestore.errors import CaseStoreError
 from casestore.forms import PublicReopenForm
+from casestore.logs import get_logger
 from casestore.models import utcnow
 from casestore.numbering import parse_case_number
 from casestore.portal.web import lookup_limit, page_not_found, rate_limited
 
 from . import bp
 
-# casestore.logs.get_logger passes logger= twice to structlog; bind a component instead.
-log = structlog.get_logger(component="casestore.public")
+log = get_logger("casestore.public")
 
 
 @bp.get("/cases/<number>")
