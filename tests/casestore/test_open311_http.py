@@ -38,8 +38,8 @@ def _answers(url: str, process: subprocess.Popen) -> bool:
     if process.poll() is not None:
         raise RuntimeError(f"the case store exited with {process.returncode}")
     try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet, or still loading the app
         return False
 
 
@@ -70,7 +70,7 @@ def server(make_database_url, tmp_path_factory):
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(lambda: _answers(f"{base}/healthz", process), 60, "the case store to start")
+        wait_for(lambda: _answers(f"{base}/healthz", process), 120, "the case store to start")
         yield base
     finally:
         process.terminate()
