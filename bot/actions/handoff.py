@@ -32,8 +32,16 @@ MAX_LINES = 60
 FALLBACK_INTENT = "nlu_fallback"
 # Slots worth an agent's time; the case store keeps only what it knows too.
 DETAIL_SLOTS = (
-    "service_code", "location", "lat", "long", "description", "attributes",
-    "contact_name", "contact_email", "contact_phone", "info_case_number",
+    "service_code",
+    "location",
+    "lat",
+    "long",
+    "description",
+    "attributes",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "info_case_number",
 )
 UNAVAILABLE = (
     "Sorry, I can't reach our agents right now. I can keep helping you here, "
@@ -71,7 +79,8 @@ def transcript(tracker: Tracker) -> list[dict[str, str]]:
 def gathered_details(tracker: Tracker) -> dict[str, Any]:
     """The slot values the assistant gathered so far (unset ones left out)."""
     return {
-        name: value for name in DETAIL_SLOTS
+        name: value
+        for name in DETAIL_SLOTS
         if (value := tracker.get_slot(name)) not in (None, "", [], {})
     }
 

@@ -266,7 +266,9 @@ class ActionSubmitReport(Action):
         if tracker.get_slot("follow_duplicate") is True and tracker.get_slot("duplicate_case"):
             return await self._follow(dispatcher, tracker, my_cases)
         if tracker.get_slot("report_confirmed") is not True:
-            dispatcher.utter_message(text="There's no report ready to file. What can I help with?")
+            dispatcher.utter_message(
+                text="There's no report waiting to be filed. What can I help you with?"
+            )
             return []
         body = new_case_body(tracker)
         key = tracker.get_slot("last_filed_key") or idempotency_key(tracker, body)

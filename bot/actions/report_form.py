@@ -218,6 +218,12 @@ class ValidateReportForm(FormValidationAction):
             interrupted = await self._interrupt("location", dispatcher, tracker)
             if interrupted is not None:
                 return interrupted
+        if is_skip(str(value or "")) and not shared_location(tracker):
+            dispatcher.utter_message(
+                text="I need to know where it is to send someone. "
+                "A street address, an intersection or a landmark will do."
+            )
+            return {"location": None}
         values, problem = await check_location(str(value or ""), tracker)
         if problem:
             dispatcher.utter_message(text=problem)

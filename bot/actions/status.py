@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import casestore_client as store
-from bot.actions.context import format_date, latest_text
+from bot.actions.context import format_date, latest_intent, latest_text
 from bot.actions.parsing import find_case_number, format_case_number
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class ActionCheckStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         number, malformed = requested_number(tracker)
+        if not number and not malformed and latest_intent(tracker) != "check_status":
+            # Routed here as "inform" outside a form, and it holds no case number.
+            dispatcher.utter_message(response="utter_inform_no_context")
+            return []
         if not number:
             if malformed:
                 dispatcher.utter_message(

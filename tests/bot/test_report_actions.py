@@ -272,3 +272,12 @@ def test_an_unreachable_case_store_keeps_the_answers_and_offers_a_retry(store_en
     events = run(ActionSubmitReport().run(dispatcher, tracker, {}))
     assert texts(dispatcher) == [UNREACHABLE]
     assert slot_events(events) == {"submit_pending": True, "last_filed_key": "msg:SM-x"}
+
+
+def test_the_location_cannot_be_skipped(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "graffiti"}, text="skip", intent="skip", requested_slot="location"
+    )
+    assert run(FORM.validate_location("skip", dispatcher, tracker, {})) == {"location": None}
+    assert "where it is" in texts(dispatcher)[0]
