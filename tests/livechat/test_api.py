@@ -108,3 +108,14 @@ def test_availability_is_public(clients, app):
     anonymous, _, _ = clients
     body = anonymous.get("/api/v1/live-chats/availability").get_json()
     assert body == {"open_now": True, "hours": "Every day, all day"}
+
+
+def test_the_openapi_document_lists_every_live_chat_route(clients, app):
+    anonymous, _, _ = clients
+    document = anonymous.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    routes = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("livechat_api.")]
+    assert routes
+    for rule in routes:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (rule.rule.removeprefix("/api/v1"), method.lower()) in documented
