@@ -100,6 +100,8 @@ _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
 
 def openapi_document() -> dict:
     """Return the OpenAPI 3.0 document as a dict."""
+    from ..livechat.openapi import livechat_paths
+
     case_list = {"type": "object", "properties": {
         "cases": {"type": "array", "items": _ref("CaseFull")}, "total": {"type": "integer"},
         "page": {"type": "integer"}, "page_size": {"type": "integer"}}}
@@ -197,6 +199,7 @@ def openapi_document() -> dict:
                                 "schema": _STR}],
                 "responses": {"204": {"description": "Removed"}, **_errors(401, 403)},
             }},
+            **livechat_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
