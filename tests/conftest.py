@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.casestore",
+    "tests.fixtures.open311",
     "tests.fixtures.channels",
     "tests.fixtures.portal",
     "tests.fixtures.stack",

@@ -18,8 +18,6 @@ from tests.fixtures.open311 import (
     session_for,
 )
 
-pytest_plugins = ["tests.fixtures.open311"]
-
 POTHOLE = {
     "api_key": API_KEY,
     "service_code": "pothole",

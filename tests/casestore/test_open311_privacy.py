@@ -9,8 +9,6 @@ from casestore.catalog import get_catalog
 from casestore.models import Case
 from tests.fixtures.open311 import BASE, file_request, session_for
 
-pytest_plugins = ["tests.fixtures.open311"]
-
 # Distinctive enough that any appearance in a response is a leak.
 NEEDLES = [
     "quentinella", "zyxwander", "qz.private.person", "555-0142", "5550142",

@@ -25,8 +25,6 @@ from tests.fixtures.open311 import (
     set_times,
 )
 
-pytest_plugins = ["tests.fixtures.open311"]
-
 UTC = dt.timezone.utc
 CREW = Author("staff", None, "Crew 7")
 FIELDS = [

@@ -12,8 +12,6 @@ from tests.fixtures.open311 import (
     parse_xml,
 )
 
-pytest_plugins = ["tests.fixtures.open311"]
-
 
 def test_discovery_xml_lists_the_v2_endpoint_with_both_formats(o311):
     root = parse_xml(o311.get(f"{BASE}/discovery.xml"))
