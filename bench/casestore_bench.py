@@ -46,8 +46,16 @@ from casestore.models import Activity, Case, CaseCounter, StaffUser  # noqa: E40
 
 TOKEN = secrets.token_urlsafe(24)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-STREETS = ["Peachtree St NE", "Boulevard SE", "Ponce De Leon Ave NE", "Memorial Dr SE",
-           "Martin Luther King Jr Dr SW", "Edgewood Ave SE", "Moreland Ave NE", "Northside Dr NW"]
+STREETS = [
+    "Peachtree St NE",
+    "Boulevard SE",
+    "Ponce De Leon Ave NE",
+    "Memorial Dr SE",
+    "Martin Luther King Jr Dr SW",
+    "Edgewood Ave SE",
+    "Moreland Ave NE",
+    "Northside Dr NW",
+]
 
 
 def make_database(postgresql: bool) -> tuple[str, callable]:
@@ -62,8 +70,13 @@ def make_database(postgresql: bool) -> tuple[str, callable]:
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
 
     return str(sa.engine.make_url(PG_ADMIN).set(database=name)), drop
@@ -74,9 +87,17 @@ def seed(engine, n: int, catalog) -> list[str]:
     rng = random.Random(311)
     services = list(catalog.services.values())
     now = dt.datetime.now(dt.timezone.utc)
-    statuses = ["new", "acknowledged", "in_progress", "waiting_for_resident", "closed",
-                "closed", "closed"]
+    statuses = [
+        "new",
+        "acknowledged",
+        "in_progress",
+        "waiting_for_resident",
+        "closed",
+        "closed",
+        "closed",
+    ]
     numbers = []
+    last: dict[int, int] = {}  # sequence per two-digit year, as the counter table keeps it
     batch = 10_000
     case_table, activity_table = Case.__table__, Activity.__table__
     with engine.begin() as conn:
@@ -87,29 +108,50 @@ def seed(engine, n: int, catalog) -> list[str]:
                 created = now - dt.timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
                 status = rng.choice(statuses)
                 address = f"{rng.randrange(1, 3000)} {rng.choice(STREETS)}"
-                number = f"{created.year % 100:02d}{i + 1:06d}"
+                year = created.year % 100
+                last[year] = last.get(year, 0) + 1
+                number = f"{year:02d}{last[year]:06d}"
                 numbers.append(number)
-                cases.append({
-                    "id": i + 1, "number": number, "service_code": service.code,
-                    "department": service.department, "status": status,
-                    "description": "seeded case", "address": address,
-                    "address_normalized": address.upper(),
-                    "lat": 33.65 + rng.random() * 0.2, "long": -84.55 + rng.random() * 0.25,
-                    "attributes": {}, "media_urls": [], "channel": "sms",
-                    "requester_email": f"r{i}@example.com", "created_at": created,
-                    "updated_at": created, "expected_at": created + dt.timedelta(days=7),
-                    "closed_at": created + dt.timedelta(days=3) if status == "closed" else None,
-                    "close_reason": "fixed" if status == "closed" else None,
-                    "closure_comments": "seeded" if status == "closed" else None,
-                })
-                acts.append({"case_id": i + 1, "kind": "opened", "note": "", "public": True,
-                             "author_type": "system", "author_name": "ATL311", "data": {},
-                             "created_at": created})
+                cases.append(
+                    {
+                        "id": i + 1,
+                        "number": number,
+                        "service_code": service.code,
+                        "department": service.department,
+                        "status": status,
+                        "description": "seeded case",
+                        "address": address,
+                        "address_normalized": address.upper(),
+                        "lat": 33.65 + rng.random() * 0.2,
+                        "long": -84.55 + rng.random() * 0.25,
+                        "attributes": {},
+                        "media_urls": [],
+                        "channel": "sms",
+                        "requester_email": f"r{i}@example.com",
+                        "created_at": created,
+                        "updated_at": created,
+                        "expected_at": created + dt.timedelta(days=7),
+                        "closed_at": created + dt.timedelta(days=3) if status == "closed" else None,
+                        "close_reason": "fixed" if status == "closed" else None,
+                        "closure_comments": "seeded" if status == "closed" else None,
+                    }
+                )
+                acts.append(
+                    {
+                        "case_id": i + 1,
+                        "kind": "opened",
+                        "note": "",
+                        "public": True,
+                        "author_type": "system",
+                        "author_name": "ATL311",
+                        "data": {},
+                        "created_at": created,
+                    }
+                )
             conn.execute(case_table.insert(), cases)
             conn.execute(activity_table.insert(), acts)
-        # Seeded numbers use 000001..n across years; continue the sequence after them.
-        for year in {int(x[:2]) for x in numbers}:
-            conn.execute(CaseCounter.__table__.insert(), {"year": year, "last": n})
+        for year, seq in last.items():
+            conn.execute(CaseCounter.__table__.insert(), {"year": year, "last": seq})
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT setval('cases_id_seq', :n)"), {"n": n})
             conn.execute(sa.text("SELECT setval('activities_id_seq', :n)"), {"n": n})
@@ -141,8 +183,9 @@ def concurrent_creates(app, body: dict, auth: dict, total: int, threads: int) ->
         client = app.test_client()
         barrier.wait()
         for i in range(total // threads):
-            r = client.post("/api/v1/cases", json=body,
-                            headers={**auth, "Idempotency-Key": f"t{index}-{i}"})
+            r = client.post(
+                "/api/v1/cases", json=body, headers={**auth, "Idempotency-Key": f"t{index}-{i}"}
+            )
             assert r.status_code == 201, r.get_json()
 
     pool = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
@@ -185,8 +228,15 @@ def run(url: str, args) -> None:
     configure_logging(logging.WARNING)  # one log line per request would swamp the figures
     upgrade_database(url)
     var = tempfile.mkdtemp(prefix="casestore-bench-var-")
-    app = create_app({"DATABASE_URL": url, "VAR_DIR": var, "SERVICE_TOKEN": TOKEN,
-                      "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "VAR_DIR": var,
+            "SERVICE_TOKEN": TOKEN,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     engine = app.extensions["casestore.engine"]
     catalog = load_catalog(REPO_ROOT / "config" / "catalog.yml")
     kind = engine.dialect.name
@@ -196,10 +246,16 @@ def run(url: str, args) -> None:
 
     client = app.test_client()
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    body = {"service_code": "pothole", "description": "bench", "address": "412 Boulevard SE",
-            "lat": 33.74, "long": -84.37, "channel": "sms",
-            "attributes": {"size": "large", "in_travel_lane": "yes"},
-            "requester": {"email": "bench@example.com", "channel_address": "sms:+14045550100"}}
+    body = {
+        "service_code": "pothole",
+        "description": "bench",
+        "address": "412 Boulevard SE",
+        "lat": 33.74,
+        "long": -84.37,
+        "channel": "sms",
+        "attributes": {"size": "large", "in_travel_lane": "yes"},
+        "requester": {"email": "bench@example.com", "channel_address": "sms:+14045550100"},
+    }
     t0 = time.perf_counter()
     for i in range(args.creates):
         r = client.post("/api/v1/cases", json=body, headers={**auth, "Idempotency-Key": f"b{i}"})
@@ -210,55 +266,87 @@ def run(url: str, args) -> None:
     print(f"create: {rate:.0f} cases/s ({args.creates} POSTs from 4 threads)")
 
     rng = random.Random(7)
-    lookups = timed(lambda: client.get(f"/api/v1/cases/{rng.choice(numbers)}", headers=auth),
-                    args.lookups)
-    print(f"lookup by number: median {statistics.median(lookups):.2f} ms, "
-          f"p99 {percentile(lookups, 99):.2f} ms ({args.lookups} GETs)")
+    lookups = timed(
+        lambda: client.get(f"/api/v1/cases/{rng.choice(numbers)}", headers=auth), args.lookups
+    )
+    print(
+        f"lookup by number: median {statistics.median(lookups):.2f} ms, "
+        f"p99 {percentile(lookups, 99):.2f} ms ({args.lookups} GETs)"
+    )
 
     open311 = timed(lambda: client.get("/open311/v2/requests.json"), 20)
     size = len(client.get("/open311/v2/requests.json").get_json())
-    print(f"open311 GET requests.json (default window, {size} results): "
-          f"median {statistics.median(open311):.1f} ms")
-    filtered = timed(lambda: client.get("/open311/v2/requests.json?service_code=pothole"
-                                        "&status=open"), 20)
-    print(f"open311 GET requests.json?service_code=pothole&status=open: "
-          f"median {statistics.median(filtered):.1f} ms")
+    print(
+        f"open311 GET requests.json (default window, {size} results): "
+        f"median {statistics.median(open311):.1f} ms"
+    )
+    filtered = timed(
+        lambda: client.get("/open311/v2/requests.json?service_code=pothole&status=open"), 20
+    )
+    print(
+        f"open311 GET requests.json?service_code=pothole&status=open: "
+        f"median {statistics.median(filtered):.1f} ms"
+    )
 
     with app.app_context():
         from casestore.db import new_session
 
         session = new_session()
-        agent = StaffUser(email="bench@staff", name="Bench", role="agent",
-                          password_hash=hash_password("bench-password"))
+        agent = StaffUser(
+            email="bench@staff",
+            name="Bench",
+            role="agent",
+            password_hash=hash_password("bench-password"),
+        )
         session.add(agent)
         session.commit()
         staff_auth = {"Authorization": f"Bearer {create_staff_token(session, agent)}"}
         session.close()
-    search = timed(lambda: client.get("/api/v1/cases?status=open&service_code=pothole",
-                                      headers=staff_auth), 20)
-    print(f"staff search status=open&service_code=pothole (page of 50 + total): "
-          f"median {statistics.median(search):.1f} ms")
+    search = timed(
+        lambda: client.get("/api/v1/cases?status=open&service_code=pothole", headers=staff_auth), 20
+    )
+    print(
+        f"staff search status=open&service_code=pothole (page of 50 + total): "
+        f"median {statistics.median(search):.1f} ms"
+    )
 
     print("query plans:")
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=90)
     if kind == "sqlite":
         since = since.replace(tzinfo=None)
-    explain(engine, "lookup by number", "SELECT * FROM cases WHERE number = :n",
-            {"n": numbers[0]})
-    explain(engine, "timeline of a case", "SELECT * FROM activities WHERE case_id = :c "
-            "ORDER BY id", {"c": 1})
-    explain(engine, "open311 list (last 90 days, newest first, 1000)",
-            "SELECT * FROM cases WHERE created_at >= :s ORDER BY created_at DESC, id DESC "
-            "LIMIT 1000", {"s": since})
-    explain(engine, "open311 by service and status",
-            "SELECT * FROM cases WHERE service_code = :c AND status IN ('new','acknowledged') "
-            "AND created_at >= :s ORDER BY created_at DESC LIMIT 1000",
-            {"c": "pothole", "s": since})
-    explain(engine, "nearby (bounding box)",
-            "SELECT * FROM cases WHERE service_code = :c AND status <> 'closed' AND lat "
-            "BETWEEN 33.70 AND 33.71 AND long BETWEEN -84.40 AND -84.39", {"c": "pothole"})
-    explain(engine, "same normalised address",
-            "SELECT * FROM cases WHERE address_normalized = :a", {"a": "412 BOULEVARD SE"})
+    explain(engine, "lookup by number", "SELECT * FROM cases WHERE number = :n", {"n": numbers[0]})
+    explain(
+        engine,
+        "timeline of a case",
+        "SELECT * FROM activities WHERE case_id = :c ORDER BY id",
+        {"c": 1},
+    )
+    explain(
+        engine,
+        "open311 list (last 90 days, newest first, 1000)",
+        "SELECT * FROM cases WHERE created_at >= :s ORDER BY created_at DESC, id DESC LIMIT 1000",
+        {"s": since},
+    )
+    explain(
+        engine,
+        "open311 by service and status",
+        "SELECT * FROM cases WHERE service_code = :c AND status IN ('new','acknowledged') "
+        "AND created_at >= :s ORDER BY created_at DESC LIMIT 1000",
+        {"c": "pothole", "s": since},
+    )
+    explain(
+        engine,
+        "nearby (bounding box)",
+        "SELECT * FROM cases WHERE service_code = :c AND status <> 'closed' AND lat "
+        "BETWEEN 33.70 AND 33.71 AND long BETWEEN -84.40 AND -84.39",
+        {"c": "pothole"},
+    )
+    explain(
+        engine,
+        "same normalised address",
+        "SELECT * FROM cases WHERE address_normalized = :a",
+        {"a": "412 BOULEVARD SE"},
+    )
     engine.dispose()
 
 

@@ -17,14 +17,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .errors import CaseStoreError
 from .models import CaseCounter
 
 MAX_SEQUENCE = 999_999
 _DEFAULT_PREFIXES = ("ATL311", "ATL")
 
 
-class NumbersExhaustedError(RuntimeError):
-    """The year's 999,999 numbers are used up."""
+class NumbersExhaustedError(CaseStoreError):
+    """The year's 999,999 numbers are used up (503: nothing a caller can fix)."""
+
+    status = 503
+    code = "unavailable"
 
 
 def next_case_number(session: Session, now: dt.datetime, timezone: str = "UTC") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import CaseStoreError
 
@@ -26,6 +26,13 @@ def init_errors(app) -> None:
     @app.errorhandler(CaseStoreError)
     def _service_error(exc: CaseStoreError):
         return jsonify(exc.to_json()), exc.status
+
+    @app.errorhandler(InternalServerError)
+    def _internal_error(exc: InternalServerError):
+        # Unhandled exceptions arrive here; API callers still get the JSON error form.
+        if request.path.startswith("/api/"):
+            return error_response(500, "internal", "Something went wrong; try again later.")
+        return exc
 
     previous = app.handle_http_exception
 

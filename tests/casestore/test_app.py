@@ -59,3 +59,23 @@ def test_public_lookups_are_rate_limited_per_client_but_not_for_the_service(
     assert limited.get_json()["error"] == "rate_limited"
     assert all(service.get(f"/api/v1/cases/{number}").status_code == 200 for _ in range(5))
     app.extensions["casestore.engine"].dispose()
+
+
+def test_an_unexpected_failure_under_api_is_a_json_500(make_database_url, tmp_path, monkeypatch):
+    from casestore.api import routes
+    from casestore.migrate import upgrade_database
+
+    url = make_database_url("internal")
+    upgrade_database(url)
+    app = build_app(url, str(tmp_path), PROPAGATE_EXCEPTIONS=False)
+
+    def broken():
+        raise RuntimeError("catalog exploded")
+
+    monkeypatch.setattr(routes, "get_catalog", broken)
+    response = app.test_client().get("/api/v1/services")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "internal",
+                                   "message": "Something went wrong; try again later."}
+    assert "exploded" not in response.get_data(as_text=True)
+    app.extensions["casestore.engine"].dispose()
