@@ -58,6 +58,10 @@ def _render_case(case, status: int = 200, **overrides):
     return render_template("portal/case.html", c=view, **forms), status
 
 
+# Service-layer field names that a portal form calls differently.
+_FIELD_ALIASES = {"duplicate_of": "parent"}
+
+
 def _apply(case, kind: str, form_name: str, form, **fields):
     """Validate ``form``; on success add the activity and go back to the case page."""
     if not form.validate():
@@ -70,6 +74,12 @@ def _apply(case, kind: str, form_name: str, form, **fields):
         get_session().rollback()
         for field_name, problem in exc.fields.items():
             flash(f"{field_name.replace('_', ' ')}: {problem}", "error")
+            # Show it beside the field too (which also keeps that form's section open).
+            target = getattr(form, _FIELD_ALIASES.get(field_name, field_name), None)
+            if target is None:
+                target = getattr(form, field_name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = [*target.errors, problem]
         if not exc.fields:
             flash(exc.message, "error")
         return _render_case(case, exc.status, **{form_name: form})

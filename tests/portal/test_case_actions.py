@@ -137,6 +137,7 @@ def test_duplicate_of_an_unknown_case_is_refused(portal_app):
     response = client.submit(f"/portal/cases/{child}/duplicate",
                              {"parent": "99999999", "comments": "dup"}, "dup")
     assert response.status_code == 422
+    assert 'id="dup-parent-error"' in response.get_data(as_text=True)
     assert _case(portal_app, child)["status"] == "new"
 
 
