@@ -110,5 +110,6 @@ def agent_line_closed_text(app: Flask) -> str | None:
         return None
     if availability.get("open_now", True):
         return None
-    return (f"Our agents are available {availability.get('hours', 'during office hours')}. "
-            "You can use our assistant now instead.")
+    hours = availability.get("hours")
+    when = f"available {hours}" if hours else "not available at the moment"
+    return f"Our agents are {when}. You can use our assistant now instead."

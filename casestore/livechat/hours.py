@@ -96,7 +96,7 @@ def is_open(rules: tuple[Rule, ...], now: dt.datetime, timezone: str) -> bool:
 
 
 def describe(rules: tuple[Rule, ...]) -> str:
-    """The staffed hours as a sentence fragment residents read, or that nobody is staffed."""
+    """The staffed hours as a sentence fragment residents read ("" when never staffed)."""
     if not rules:
-        return "not staffed at the moment"
+        return ""
     return "; ".join(rule.describe() for rule in rules)

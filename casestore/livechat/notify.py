@@ -35,9 +35,13 @@ def still_waiting_text(position: int) -> str:
             "please stay with us.")
 
 
+def _available(hours: str) -> str:
+    return f"available {hours}" if hours else "not available at the moment"
+
+
 def closed_text(hours: str) -> str:
     """Told when the chat is asked for outside staffed hours."""
-    return (f"Our 311 agents are available {hours}, so nobody can chat right now. "
+    return (f"Our 311 agents are {_available(hours)}, so nobody can chat right now. "
             "I can keep helping you here (for example to report a problem), or reply with "
             "a phone number and an agent will call you back. We kept everything you wrote.")
 
@@ -47,12 +51,13 @@ def timeout_text(settings) -> str:
     return ("Sorry, no agent was free to take your chat. We kept everything you wrote. "
             "You can keep going with the assistant here (for example to report a problem), "
             "or reply with a phone number and an agent will call you back "
-            f"(agents are available {settings.hours_text}).")
+            f"(agents are {_available(settings.hours_text)}).")
 
 
 def callback_text(settings) -> str:
     """Told when the resident left a call-back number."""
-    return (f"Thank you. An agent will call you back ({settings.hours_text}). "
+    return (f"Thank you. An agent will call you back (agents are "
+            f"{_available(settings.hours_text)}). "
             "You can keep chatting with the assistant here meanwhile.")
 
 

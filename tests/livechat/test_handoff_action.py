@@ -72,7 +72,8 @@ def test_outside_staffed_hours_the_resident_hears_the_hours_and_the_alternatives
     finally:
         casestore.app.config["LIVECHAT_HOURS"] = ALWAYS
     text = messages[0]["text"]
-    assert "not staffed" in text and "call you back" in text and "keep helping" in text
+    assert "nobody can chat right now" in text
+    assert "call you back" in text and "keep helping" in text
     chat = next(c for c in chat_rows(casestore.app) if c.sender_id == "telegram:424242")
     assert (chat.status, chat.end_reason) == ("missed", "closed_hours")
 

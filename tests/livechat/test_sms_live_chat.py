@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 from casestore.livechat.sweep import sweep
 from casestore.models import Case
 from tests.fixtures.casestore import session_for
-from tests.fixtures.channels import wait_for
+from tests.fixtures.channels import post_twilio, wait_for
 from tests.livechat.conftest import chat_rows, handoff_rasa
 
 RESIDENT = "+14045557001"
@@ -110,3 +110,21 @@ def test_stop_during_a_live_chat_still_unsubscribes(desk):
     desk.sms(RESIDENT, "a person please", "SM301")
     stopped = desk.sms(RESIDENT, "STOP", "SM302")
     assert "unsubscribed" in _twiml_texts(stopped)[0]
+
+
+def _press_zero(desk) -> str:
+    call = {"CallSid": "CA" + "5" * 32, "From": RESIDENT, "To": "+14045550000", "Digits": "0"}
+    return post_twilio(desk.channels.app.test_client(), "/voice/gather?turn=1&step=menu",
+                       call).get_data(as_text=True)
+
+
+def test_pressing_zero_in_staffed_hours_dials_the_agent_line(desk):
+    answer = _press_zero(desk)
+    assert "<Dial>+14045460311</Dial>" in answer
+
+
+def test_pressing_zero_outside_staffed_hours_says_the_hours_and_offers_the_assistant(desk):
+    desk.cs_app.config["LIVECHAT_HOURS"] = "closed"
+    answer = _press_zero(desk)
+    assert "<Dial>" not in answer and "Our agents are not available" in answer
+    assert "To report a problem, press 1" in answer and "<Gather" in answer
