@@ -189,3 +189,40 @@ def test_no_resident_contact_detail_reaches_the_logs(stack):
     logs = stack.all_logs()
     for secret in ("zelda.private@example.com", "Privateperson", "4045550177", "404-555-0177"):
         assert secret not in logs
+
+
+def test_rasas_http_api_refuses_requests_without_the_token(stack):
+    sender = f"webchat:{uuid.uuid4().hex}"
+    stack.say(sender, "hello")
+    assert (
+        requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10).status_code
+        == 401
+    )
+    assert (
+        requests.get(
+            f"{stack.rasa_url}/conversations/{sender}/tracker",
+            timeout=10,
+            params={"token": "wrong"},
+        ).status_code
+        == 401
+    )
+    assert stack.tracker(sender)["sender_id"] == sender
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses listening on ``port``, from /proc/net/tcp (hex, e.g. 0100007F)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.add(address)
+    return found
+
+
+def test_the_action_server_and_rasa_listen_on_localhost_only(stack):
+    for url in (stack.actions_url, stack.rasa_url):
+        port = int(url.rsplit(":", 1)[1])
+        assert _listening_addresses(port) == {"0100007F"}
