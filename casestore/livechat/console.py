@@ -17,13 +17,27 @@ from ..db import get_session
 from ..errors import CaseStoreError
 from ..models import Case, LiveChat, LiveChatMessage, StaffUser, utcnow
 from ..portal.access import INTAKE, staff_required
-from ..portal.web import no_store, require_csrf
+from ..portal.web import PAGE_SECURITY_HEADERS, no_store, require_csrf
 from . import filing, service
 from .settings import livechat_settings
 
-bp = Blueprint("livechat", __name__, template_folder="../templates")
+bp = Blueprint("livechat", __name__, template_folder="../templates", static_folder="static")
 bp.before_request(require_csrf)
 bp.after_request(no_store)
+
+# The portal's page headers, plus this blueprint's own script and its polling.
+SECURITY_HEADERS = {
+    **PAGE_SECURITY_HEADERS,
+    "Content-Security-Policy": PAGE_SECURITY_HEADERS["Content-Security-Policy"]
+    + "; script-src 'self'; connect-src 'self'",
+}
+
+
+@bp.after_request
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 MAX_REPLY = 2000
 

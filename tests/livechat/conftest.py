@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from werkzeug.serving import make_server
 
+from tests.fixtures.browser import chromium  # noqa: F401 - the browser tests' fixture
 from tests.fixtures.casestore import SERVICE_TOKEN, session_for
 from tests.fixtures.channels import channels_config, post_twilio
 from tests.fixtures.portal import PortalClient, make_portal_app
@@ -155,7 +157,9 @@ def tracker(sender: str, events: list[dict] | None = None, slots: dict | None = 
 def run_action(action, track: Tracker) -> list[dict]:
     """Run a rasa-sdk action as the action server would; return the messages it sent."""
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, track, {}))
+    # Its own thread: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, action.run(dispatcher, track, {})).result()
     return dispatcher.messages
 
 

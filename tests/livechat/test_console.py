@@ -165,3 +165,12 @@ def test_ending_the_chat_hands_the_resident_back_and_routes_to_the_assistant_aga
     assert (chat.status, chat.end_reason) == ("ended", "agent")
     assert "back with the ATL311 assistant" in told[-1]
     assert routed == {"routed": False}
+
+
+def test_console_pages_send_the_portal_headers_and_allow_only_their_own_script(app):
+    agent = _signed_in(app)
+    page = agent.get(f"/portal/live-chat/{_open(app, 'sms:+14045550308')}")
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy and "<script>" not in agent.last_html
+    assert agent.http.get("/portal/live-chat/static/console.js").status_code == 200
