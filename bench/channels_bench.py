@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -98,9 +99,9 @@ def run_level(function, concurrency: int, *args) -> list[float]:
 def start_channels(
     rasa_url: str, token: str, casestore_url: str, service_token: str, workdir: Path
 ) -> tuple[subprocess.Popen, str]:
-    from tests.fixtures.stack import free_port, poll
-
-    port = free_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     env = {
         **os.environ,
         "RASA_URL": rasa_url,
@@ -138,7 +139,11 @@ def start_channels(
         except requests.RequestException:
             return False
 
-    poll(up, 60, "the channels app")
+    deadline = time.monotonic() + 60
+    while not up():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the channels app did not start; see {workdir}/channels.log")
+        time.sleep(0.2)
     return process, url
 
 

@@ -98,6 +98,11 @@ def make_engine(url: str) -> sa.engine.Engine:
         # Request threads and the retry worker write concurrently: wait for the
         # lock instead of failing with "database is locked".
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (and PRAGMA)
+        # per session, which cost more than the queries here. Keep connections.
+        kwargs["poolclass"] = sa.pool.QueuePool
+        kwargs["pool_size"] = 8
+        kwargs["max_overflow"] = 32
     else:
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(url, **kwargs)

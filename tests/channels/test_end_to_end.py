@@ -56,14 +56,19 @@ def twiml_messages(xml: str, buttons: list[dict]) -> list[dict]:
     return [{"text": text, "buttons": offered}]
 
 
-def test_sms_files_a_case_with_numbered_options_and_looks_it_up(live_channels):
+def test_sms_files_a_case_with_a_photo_and_numbered_options_and_looks_it_up(live_channels):
     live, counter = live_channels, iter(range(1000))
     buttons: list[dict] = []
 
+    photo = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MMe2e/Media/MEe2e"
+
     def send(text: str, button: dict | None) -> list[dict]:
         body = button["digit"] if button else text
+        sequence = next(counter)
         params = {"From": "+14045550101", "To": "+14045550000", "Body": body, "NumMedia": "0",
-                  "MessageSid": f"SMe2e{next(counter):04d}", "AccountSid": "AC" + "0" * 32}
+                  "MessageSid": f"SMe2e{sequence:04d}", "AccountSid": "AC" + "0" * 32}
+        if sequence == 0:  # the opening MMS carries a photo of the pothole
+            params.update(NumMedia="1", MediaUrl0=photo, MediaContentType0="image/jpeg")
         response = live.signed_post("/sms", params)
         assert response.status_code == 200
         return twiml_messages(response.text, buttons)
@@ -72,6 +77,7 @@ def test_sms_files_a_case_with_numbered_options_and_looks_it_up(live_channels):
     case = open311_case(live, number)
     assert case["service_code"] == "pothole"
     assert case["address"] == "100 Peachtree St NW"
+    assert case["media_url"] == photo
     status = send(f"status of case {number}", None)[0]["text"]
     assert "Pothole" in status and number[:2] in status
 
