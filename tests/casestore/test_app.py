@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import sqlalchemy as sa
 
 from casestore.models import Base
@@ -49,7 +52,11 @@ def test_public_lookups_are_rate_limited_per_client_but_not_for_the_service(
 
     url = make_database_url("ratelimit")
     upgrade_database(url)
-    app = build_app(url, str(tmp_path), LOOKUP_RATE_LIMIT="3 per minute")
+    # The PostgreSQL profile also has Redis: then the counters live there, as in production.
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    app = build_app(url, str(tmp_path), LOOKUP_RATE_LIMIT="3 per minute", REDIS_URL=redis_url,
+                    RATELIMIT_KEY_PREFIX=f"casestore-test-{uuid.uuid4().hex}")
+    assert app.config["RATELIMIT_STORAGE_URI"] == (redis_url or "memory://")
     service = ApiClient(app, SERVICE_TOKEN)
     number = file_case(service)["case_number"]
     anonymous = ApiClient(app, None)
@@ -79,3 +86,26 @@ def test_an_unexpected_failure_under_api_is_a_json_500(make_database_url, tmp_pa
                                    "message": "Something went wrong; try again later."}
     assert "exploded" not in response.get_data(as_text=True)
     app.extensions["casestore.engine"].dispose()
+
+
+def test_a_signed_in_staff_session_counts_as_staff_and_is_department_scoped(cs_app, cs_service,
+                                                                          cs_staff):
+    # cs_staff has made the department users this test signs in as.
+    from sqlalchemy import select
+
+    from casestore.models import StaffUser
+    from tests.fixtures.casestore import session_for
+
+    number = file_case(cs_service)["case_number"]  # ATLDOT
+    with session_for(cs_app) as session:
+        users = {u.department: u.id for u in session.execute(
+            select(StaffUser).where(StaffUser.role == "department")).scalars()}
+    for department, status in (("ATLDOT", 200), ("DWM", 404)):
+        browser = cs_app.test_client()
+        with browser.session_transaction() as cookie:
+            cookie["_user_id"] = str(users[department])
+            cookie["_fresh"] = True
+        response = browser.get(f"/api/v1/cases/{number}")
+        assert response.status_code == status
+        if status == 200:
+            assert response.get_json()["requester"]["email"] == "ada.resident@example.com"
