@@ -37,6 +37,18 @@ _SPOKEN = {
     "ate": "8",
     "nine": "9",
     "niner": "9",
+    # Spanish speech recognition
+    "cero": "0",
+    "uno": "1",
+    "una": "1",
+    "dos": "2",
+    "tres": "3",
+    "cuatro": "4",
+    "cinco": "5",
+    "seis": "6",
+    "siete": "7",
+    "ocho": "8",
+    "nueve": "9",
 }
 # Homophones ("to", "for", "won", "ate", "o") only count inside a run of digits,
 # so "I want to check" does not turn into a digit.
@@ -167,14 +179,17 @@ _SKIP = re.compile(
     r"(?i)^\s*(skip|skip it|skip this|skip that|pass|next|none|n/?a|no|nope|nah|no thanks|"
     r"no email|no phone|no name|rather not|prefer not( to)?|i'?d rather not( say)?|i'?ll pass|"
     r"not now|no comment|anonymous|leave it blank|dunno|idk|i don'?t know|not sure|"
-    r"i don'?t have (one|an? \w+))\s*[.!]*\s*$"
+    r"i don'?t have (one|an? \w+)|saltar|omitir|siguiente|prefiero no( decir(lo)?)?|"
+    r"no tengo( \w+)?|ninguno|no s[eé])\s*[.!]*\s*$"
 )
 _YES = re.compile(
     r"(?i)^\s*(y|ya|yes|yeah|yep|yup|yea|sure|ok|okay|k|correct|right|"
     r"confirm|affirmative|absolutely|of course|please do|do it|go ahead|"
-    r"that'?s right|that'?s correct|looks good|yes please|si|sí)\b"
+    r"that'?s right|that'?s correct|looks good|yes please|si|sí|claro|correcto|de acuerdo)\b"
 )
-_NO = re.compile(r"(?i)^\s*(n|no|nope|nah|negative|not really|wrong|incorrect|don'?t)\b")
+_NO = re.compile(
+    r"(?i)^\s*(n|no|nope|nah|negative|not really|wrong|incorrect|don'?t|negativo|para nada)\b"
+)
 
 
 def is_skip(text: str) -> bool:
@@ -277,7 +292,11 @@ _EMERGENCY = re.compile(
     r"power lines? (?:down|sparking)|shooting|shots fired|been shot|got shot|stabb\w*|robbery|"
     r"breaking in(?:to)?|break-in|not breathing|unconscious|heart attack|overdos\w*|"
     r"drowning|bleeding badly|(?:someone|somebody|person|people|they) (?:is |are |'s )?"
-    r"(?:hurt|injured|dying)|call 911)\b"
+    r"(?:hurt|injured|dying)|call 911|"
+    # Spanish
+    r"incendio|se est[aá] quemando|fuego|huele a gas|olor a gas|fuga de gas|disparos?|"
+    r"dispararon|balacera|herid[oa]s?|no respira|inconsciente|robando|asalto|"
+    r"cables? (?:el[eé]ctricos? )?ca[ií]dos?|echando chispas|llamen? al 911)\b"
 )
 
 
@@ -287,13 +306,13 @@ def mentions_emergency(text: str) -> bool:
 
 
 _WEEKDAYS = {
-    "monday": "mon",
-    "tuesday": "tue|tues",
-    "wednesday": "wed|weds",
-    "thursday": "thu|thur|thurs",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
+    "monday": "mon|lunes",
+    "tuesday": "tue|tues|martes",
+    "wednesday": "wed|weds|mi[eé]rcoles",
+    "thursday": "thu|thur|thurs|jueves",
+    "friday": "fri|viernes",
+    "saturday": "sat|s[aá]bado",
+    "sunday": "sun|domingo",
 }
 
 

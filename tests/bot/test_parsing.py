@@ -176,3 +176,20 @@ def test_weekdays_are_found_in_short_forms():
     assert find_weekday("missed on Thurs") == "thursday"
     assert find_weekday("my pickup is tue") == "tuesday"
     assert find_weekday("no day here") is None
+
+
+def test_spanish_spoken_digits_weekdays_and_answers_are_understood():
+    assert find_case_number("dos seis cero cero cero uno dos tres").number == "26000123"
+    assert spoken_digits_to_text("tengo dos perros") == "tengo dos perros"
+    assert find_weekday("pasan los jueves") == "thursday"
+    assert is_skip("prefiero no decir")
+    assert parse_yes_no("claro") is True
+
+
+@pytest.mark.parametrize("text", ["hay un incendio en la cocina", "huele a gas", "hay un herido"])
+def test_spanish_emergency_wording_is_recognised(text):
+    assert mentions_emergency(text)
+
+
+def test_the_fire_hydrant_in_spanish_is_not_an_emergency():
+    assert not mentions_emergency("el hidrante de incendios está goteando")

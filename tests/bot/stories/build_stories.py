@@ -19,26 +19,29 @@ ROOT = Path(__file__).resolve().parents[3]
 OUT = Path(__file__).with_name("test_stories.yml")
 
 
-def examples() -> dict[str, list[str]]:
-    """Training examples by intent."""
+def examples(pattern: str = "nlu_*.yml") -> dict[str, list[str]]:
+    """Training examples by intent, from the NLU files matching ``pattern``."""
     found: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "bot" / "data").glob("nlu_*.yml")):
+    for path in sorted((ROOT / "bot" / "data").glob(pattern)):
         for item in yaml.safe_load(path.read_text()).get("nlu", []):
             if "intent" in item:
-                found[item["intent"]] = [
+                found.setdefault(item["intent"], []).extend(
                     line[2:].strip()
                     for line in item["examples"].splitlines()
                     if line.strip().startswith("- ")
-                ]
+                )
     return found
 
 
 EX = examples()
+# Stories speak English: the Spanish examples are measured by bench/nlu_eval.py.
+_ENGLISH = {text for texts in examples("nlu_[!e]*.yml").values() for text in texts}
+EX_EN = {intent: [t for t in texts if t in _ENGLISH] for intent, texts in EX.items()}
 RNG = random.Random(311)
 
 
 def user(intent: str, text: str | None = None) -> dict:
-    return {"user": text or RNG.choice(EX[intent]), "intent": intent}
+    return {"user": text or RNG.choice(EX_EN[intent]), "intent": intent}
 
 
 def form_step(slots: dict) -> list[dict]:
