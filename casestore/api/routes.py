@@ -91,8 +91,8 @@ def get_case(number: str):
 @allow("staff")
 def list_cases():
     """List and search cases (staff; department staff see their department only)."""
-    result = search_cases(get_session(), request.args, caller().staff)
     catalog = get_catalog()
+    result = search_cases(get_session(), request.args, caller().staff, catalog.city.timezone)
     return jsonify({
         "cases": [full_view(case, catalog) for case in result.cases],
         "total": result.total,

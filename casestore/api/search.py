@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -79,15 +80,18 @@ def _float_arg(args, name: str) -> float | None:
     return value
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
-
-
-def search_cases(session: Session, args, staff: StaffUser) -> SearchResult:
+def search_cases(session: Session, args, staff: StaffUser, timezone: str = "UTC") -> SearchResult:
     """Return one page of cases matching the query arguments, newest first.
 
-    Department staff are held to their own department whatever they ask for.
+    ``created_from``/``created_to`` are whole days in ``timezone`` (the city's:
+    staff mean their local dates). Department staff are held to their own
+    department whatever they ask for.
     """
+    zone = ZoneInfo(timezone)
+
+    def _start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
     page = _int_arg(args, "page", 1, 1, 1_000_000)
     page_size = _int_arg(args, "page_size", 50, 1, MAX_PAGE_SIZE)
     conditions = []

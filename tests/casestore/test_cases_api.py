@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from casestore.models import Activity, Case, OutboxMessage
-from tests.fixtures.casestore import ApiClient, count, file_case, new_case_body
+from tests.fixtures.casestore import ApiClient, count, file_case, new_case_body, session_for
 
 PRIVATE = ("Ada Resident", "ada.resident@example.com", "+14045550123", "4045550123")
 
@@ -121,12 +124,30 @@ def test_listing_filters_by_status_service_department_date_and_address(cs_servic
     found = agent.get("/api/v1/cases?q=unique test&service_code=water_leak&status=open").get_json()
     assert [c["case_number"] for c in found["cases"]] == [leak["case_number"]]
     assert found["cases"][0]["requester"]["name"] == "Ada Resident"
-    today = leak["created_at"][:10]
+    # Dates are the city's local days.
+    today = dt.datetime.fromisoformat(leak["created_at"]).astimezone(
+        ZoneInfo("America/New_York")).date().isoformat()
     dated = agent.get(f"/api/v1/cases?department=DWM&created_from={today}&created_to={today}")
     assert leak["case_number"] in [c["case_number"] for c in dated.get_json()["cases"]]
     assert agent.get("/api/v1/cases?status=closed&q=unique test").get_json()["total"] == 0
     dwm_only = cs_staff["dept"].get("/api/v1/cases?department=DWM").get_json()
     assert all(c["department"] == "ATLDOT" for c in dwm_only["cases"])
+
+
+def test_date_filters_are_the_citys_local_days(cs_app, cs_service, cs_staff):
+    number = file_case(cs_service, address="5 Late Night Test St")["case_number"]
+    with session_for(cs_app) as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        # 03:00 UTC on 10 March 2026 is 23:00 on 9 March in Atlanta.
+        case.created_at = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.timezone.utc)
+        session.commit()
+    agent = cs_staff["agent"]
+    on_the_9th = agent.get("/api/v1/cases?created_from=2026-03-09&created_to=2026-03-09"
+                           "&q=late night test").get_json()
+    on_the_10th = agent.get("/api/v1/cases?created_from=2026-03-10&created_to=2026-03-10"
+                            "&q=late night test").get_json()
+    assert [c["case_number"] for c in on_the_9th["cases"]] == [number]
+    assert on_the_10th["total"] == 0
 
 
 def test_nearby_finds_open_cases_of_the_service_at_the_point_or_address(cs_service):
