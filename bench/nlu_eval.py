@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     session = requests.Session()
 
     goal_pairs: list[tuple[str, str]] = []
+    by_lang: dict[str, list[bool]] = {}
     fine_confusions: Counter = Counter()
     service, case, address, topic = [0, 0], [0, 0], [0, 0], [0, 0]
     errors = []
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
         goal, service_code, got_topic = to_goal(intent, text)
         goal_pairs.append((expect["goal"], goal))
+        by_lang.setdefault(str(item.get("lang") or "en"), []).append(expect["goal"] == goal)
         expected_fine = expect["goal"] + (
             f":{expect['service_code']}" if expect.get("service_code") else ""
         )
@@ -176,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"service accuracy:  {pct(*service)}")
     print(f"referral topic:    {pct(*topic)}")
     print(f"macro-F1 (goals):  {f1:.3f}")
+    if len(by_lang) > 1:
+        for lang, hits in sorted(by_lang.items()):
+            print(f"goal accuracy {lang}:  {pct(sum(hits), len(hits))}")
     print(f"case number:       {pct(*case)}")
     print(f"address:           {pct(*address)}")
     print("most confused (expected -> got):")
