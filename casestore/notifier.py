@@ -5,6 +5,8 @@ claimed with a lease (their ``next_attempt_at`` pushed ahead) so two
 notifiers never take the same row: PostgreSQL with ``FOR UPDATE SKIP
 LOCKED``, SQLite with a conditional single-statement ``UPDATE``. A failure
 keeps the row pending with exponential backoff (capped); nothing is deleted.
+Only what the channels app calls undeliverable (the address said STOP, or no
+API can reach it) is marked ``dead`` instead of retried.
 """
 
 from __future__ import annotations
@@ -101,14 +103,30 @@ def send_email(recipient: str, subject: str, text: str, html: str, row_id: int) 
         smtp.send_message(message)
 
 
-def send_channel_message(recipient: str, text: str, buttons: list | None = None) -> None:
-    """Ask the channels app to send ``text`` to a channel address (raises on failure)."""
+class UndeliverableError(Exception):
+    """The channels app says this notice can never be delivered (opted out, unreachable)."""
+
+
+def send_channel_message(recipient: str, text: str, buttons: list | None = None, *,
+                         case_number: str | None = None, event: str | None = None) -> None:
+    """Ask the channels app to send ``text`` to a channel address.
+
+    ``case_number`` and ``event`` let the channels app tie the resident's reply
+    (YES/NO after a closure, an answer after a question) to the case. Raises
+    ``UndeliverableError`` for 409 (STOP) and 422 (no way to reach the
+    address), and ``requests`` errors for anything worth retrying.
+    """
+    body = {"to": recipient, "text": text, "buttons": buttons or []}
+    if case_number and event:
+        body.update(case_number=case_number, event=event)
     response = requests.post(
         f"{current_app.config['CHANNELS_URL']}/internal/send",
-        json={"to": recipient, "text": text, "buttons": buttons or []},
+        json=body,
         headers={"Authorization": f"Bearer {service_token() or ''}"},
         timeout=15,
     )
+    if response.status_code in (409, 422):
+        raise UndeliverableError(f"channels app answered {response.status_code}")
     response.raise_for_status()
 
 
@@ -125,7 +143,8 @@ def _send(row: OutboxMessage, content) -> None:
     if row.transport == "email":
         send_email(row.recipient, *content, row_id=row.id)
     else:
-        send_channel_message(row.recipient, content)
+        send_channel_message(row.recipient, content, case_number=(row.payload or {}).get(
+            "case_number"), event=row.event)
 
 
 def deliver(row_id: int, now: dt.datetime | None = None) -> bool:
@@ -144,6 +163,8 @@ def deliver(row_id: int, now: dt.datetime | None = None) -> bool:
             session.rollback()
             failed = session.get(OutboxMessage, row_id)
             failed.attempts += 1
+            if isinstance(exc, UndeliverableError):
+                failed.status = "dead"  # kept for the record, never retried
             failed.next_attempt_at = (now or utcnow()) + backoff(failed.attempts)
             failed.last_error = f"{type(exc).__name__}: {exc}"[:500]
             session.commit()

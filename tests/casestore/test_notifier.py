@@ -172,6 +172,7 @@ def test_channel_notices_go_to_the_channels_app_with_the_service_token(notifier_
     assert auth == f"Bearer {SERVICE_TOKEN}"
     assert body["to"] == "telegram:5551"
     assert number[2:] in body["text"] and isinstance(body["buttons"], list)
+    assert body["case_number"] == number and body["event"] == "opened"
 
 
 def test_a_failing_channels_app_keeps_the_row_for_later(notifier_app, recorder):
@@ -195,3 +196,15 @@ def test_without_smtp_host_email_is_written_to_the_local_outbox_folder(cs_fresh_
     files = list((Path(cs_fresh_app.config["VAR_DIR"]) / "outbox").glob("*.eml"))
     assert len(files) == 1
     assert "To: local@example.com" in files[0].read_text()
+
+
+def test_an_opted_out_address_is_marked_dead_and_not_retried(notifier_app, recorder):
+    _server, handler = recorder
+    handler.status = 409  # the channels app: this address said STOP
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    file_case(service, requester={"channel_address": "sms:+14045550199"})
+    assert run(notifier_app) == 0
+    [row] = outbox(notifier_app)
+    assert row.status == "dead" and "409" in row.last_error
+    assert run(notifier_app, row.next_attempt_at + dt.timedelta(hours=2)) == 0
+    assert len(handler.seen) == 1
