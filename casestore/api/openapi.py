@@ -99,7 +99,15 @@ _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
 
 
 def openapi_document() -> dict:
-    """Return the OpenAPI 3.0 document as a dict."""
+    """Return the OpenAPI 3.0 document as a dict (with the live chat paths merged in)."""
+    document = _core_document()
+    from ..livechat.openapi import livechat_paths
+
+    document["paths"].update(livechat_paths())
+    return document
+
+
+def _core_document() -> dict:
     from ..livechat.openapi import livechat_paths
 
     case_list = {"type": "object", "properties": {
