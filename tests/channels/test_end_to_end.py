@@ -10,8 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import requests
 
@@ -209,3 +213,53 @@ def test_rasa_stopped_mid_conversation_gets_a_holding_reply_then_the_answer_by_a
     assert "travel lane" in later[0]["Body"][0]
     assert "Reply 1 for Yes" in later[0]["Body"][0]
     wait_for(lambda: "pending" not in live.inbox_statuses(), 60, "the inbox to drain")
+
+
+def test_case_notices_reach_the_resident_by_sms_and_no_reopens_the_case(
+        live_channels, tmp_path):
+    """The case store's notifier delivers through /internal/send; the closed notice's
+    "Reply YES or NO" is answered NO by SMS and the case is open again."""
+    live, counter = live_channels, iter(range(1000))
+    phone, buttons = "+14045550104", []
+    texts_to_resident = lambda: [c.form["Body"][0]  # noqa: E731
+                                 for c in live.recorder.calls("/Messages.json")
+                                 if c.form.get("To") == [phone]]
+
+    def send(text: str, button: dict | None) -> list[dict]:
+        params = {"From": phone, "To": "+14045550000", "Body": button["digit"] if button else text,
+                  "NumMedia": "0", "MessageSid": f"SMnotice{next(counter):04d}"}
+        return twiml_messages(live.signed_post("/sms", params).text, buttons)
+
+    number = converse(send, "there is a pothole at 150 Ralph McGill Blvd NE")
+    env = {**os.environ, "DATABASE_URL": live.stack.database_url,
+           "CASESTORE_URL": live.stack.casestore_url, "CHANNELS_URL": live.url,
+           "CASESTORE_SERVICE_TOKEN": live.stack.service_token,
+           "CASESTORE_VAR_DIR": str(tmp_path), "CASESTORE_SECRET_KEY": "notice-test",
+           "NOTIFIER_POLL_SECONDS": "0.2"}
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "casestore"]
+    subprocess.run([*flask, "create-staff", "closer@example.org", "--role", "supervisor",
+                    "--password-stdin"], input=b"a long enough password 1\n", env=env,
+                   check=True, capture_output=True)
+    token = subprocess.run([*flask, "staff-token", "closer@example.org"], env=env, check=True,
+                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    notifier = subprocess.Popen([*flask, "notifier"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(number[2:] in t for t in texts_to_resident()), 60,
+                 "the opened notice by SMS")
+        closed = requests.post(
+            f"{live.stack.casestore_url}/api/v1/cases/{number}/activities", timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+            json={"kind": "closed", "reason": "fixed", "comments": "Crew filled the pothole."})
+        assert closed.status_code == 201, closed.text
+        notice = wait_for(lambda: [t for t in texts_to_resident() if "YES or NO" in t], 60,
+                          "the closed notice by SMS")
+        assert "Crew filled the pothole." in notice[0]
+        answer = send("NO it is still there", None)[0]["text"]
+        assert f"reopened case {number}" in answer
+        case = requests.get(f"{live.stack.casestore_url}/api/v1/cases/{number}", timeout=10).json()
+        assert case["status"] != "closed"
+        assert any(a["kind"] == "reopened" for a in case["timeline"])
+    finally:
+        notifier.terminate()
+        notifier.wait(timeout=30)
