@@ -191,6 +191,10 @@ class ValidateReportForm(FormValidationAction):
                 dispatcher.utter_message(text=problem)
                 return {asking: None}
             dispatcher.utter_message(text=f"Got it, the location is now {values['location']}.")
+            # The new place may already have an open case of this service.
+            values.update(
+                duplicate_case=await find_duplicate(tracker, values), follow_duplicate=None
+            )
             return {**values, asking: None} if asking != "location" else values
         parsed = {
             "contact_email": parse_email,
