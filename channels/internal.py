@@ -78,7 +78,7 @@ def send():  # noqa: ANN201
     if buttons:
         message["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in buttons]
     try:
-        deliver(current_app, to, [message])
+        deliver(current_app, to, [message], notice=bool(case_number and event))
     except SendError as exc:
         return jsonify(error="send_failed", message=str(exc)), 502
     if case_number and event:

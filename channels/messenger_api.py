@@ -24,15 +24,24 @@ def _post(app: Flask, body: dict[str, Any]) -> None:
         raise SendError(f"send api answered {response.status_code}")
 
 
-def send_messages(app: Flask, psid: str, messages: list[dict[str, Any]]) -> None:
-    """Send each message to ``psid``: text with quick replies for buttons, images as such."""
+def send_messages(
+    app: Flask, psid: str, messages: list[dict[str, Any]], notice: bool = False
+) -> None:
+    """Send each message to ``psid``: text with quick replies for buttons, images as such.
+
+    A case ``notice`` may come days after the resident's last message, outside
+    Messenger's 24-hour reply window: it goes out tagged ``ACCOUNT_UPDATE`` (an
+    update on something the resident asked for) instead of as a ``RESPONSE``.
+    """
+    kind = {"messaging_type": "MESSAGE_TAG", "tag": "ACCOUNT_UPDATE"} if notice else {
+        "messaging_type": "RESPONSE"}
     for message in messages:
         if message.get("image"):
             _post(
                 app,
                 {
                     "recipient": {"id": psid},
-                    "messaging_type": "RESPONSE",
+                    **kind,
                     "message": {
                         "attachment": {"type": "image", "payload": {"url": message["image"]}}
                     },
@@ -49,4 +58,4 @@ def send_messages(app: Flask, psid: str, messages: list[dict[str, Any]]) -> None
                 {"content_type": "text", "title": b["title"][:20], "payload": b["payload"]}
                 for b in buttons[:13]
             ]
-        _post(app, {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": body})
+        _post(app, {"recipient": {"id": psid}, **kind, "message": body})

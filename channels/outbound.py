@@ -57,8 +57,14 @@ def append_transcript(
     return entries[-1].id if entries else None
 
 
-def deliver(app: Flask, address: str, messages: list[dict[str, Any]]) -> None:
-    """Send ``messages`` to ``address`` on its own channel; raises SendError."""
+def deliver(
+    app: Flask, address: str, messages: list[dict[str, Any]], notice: bool = False
+) -> None:
+    """Send ``messages`` to ``address`` on its own channel; raises SendError.
+
+    ``notice``: a case notice, not a reply (Messenger needs a message tag for it
+    outside the 24 hours after the resident's last message).
+    """
     channel = channel_of(address)
     ident = address.split(":", 1)[1] if ":" in address else ""
     if channel not in ("sms", "whatsapp"):  # SMS remembers them while numbering
@@ -75,7 +81,7 @@ def deliver(app: Flask, address: str, messages: list[dict[str, Any]]) -> None:
         except (telegram.error.TelegramError, TimeoutError) as exc:
             raise SendError(type(exc).__name__) from exc
     elif channel == "messenger":
-        messenger_api.send_messages(app, ident, messages)
+        messenger_api.send_messages(app, ident, messages, notice=notice)
     elif channel == "webchat":
         append_transcript(app, address, "assistant", messages)
     elif channel == "voice":

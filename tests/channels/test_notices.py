@@ -37,6 +37,18 @@ def test_a_notice_to_telegram_and_messenger_uses_their_apis(channels_app, api_re
     assert api_recorder.calls("/me/messages")[0].json["recipient"] == {"id": "6783452211"}
 
 
+def test_a_case_notice_to_messenger_is_tagged_for_outside_the_24_hour_window(channels_app,
+                                                                          api_recorder):
+    client = channels_app().test_client()
+    response = client.post("/internal/send", headers=AUTH, json={
+        "to": "messenger:6783452211", "text": "Case 26000123 is closed.",
+        "case_number": "26000123", "event": "closed"})
+    assert response.status_code == 200
+    call = api_recorder.calls("/me/messages")[0].json
+    assert call["messaging_type"] == "MESSAGE_TAG"
+    assert call["tag"] == "ACCOUNT_UPDATE"
+
+
 def test_internal_send_needs_the_service_token_and_a_valid_body(channels_app, api_recorder):
     client = channels_app().test_client()
     unsigned = client.post("/internal/send", json={"to": f"sms:{PHONE}", "text": "x"})
