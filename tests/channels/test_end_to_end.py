@@ -215,7 +215,7 @@ def test_rasa_stopped_mid_conversation_gets_a_holding_reply_then_the_answer_by_a
     wait_for(lambda: "pending" not in live.inbox_statuses(), 60, "the inbox to drain")
 
 
-def test_case_notices_reach_the_resident_by_sms_and_no_reopens_the_case(
+def test_case_notices_reach_the_resident_by_sms_no_reopens_and_an_answer_lands_on_the_case(
         live_channels, tmp_path):
     """The case store's notifier delivers through /internal/send; the closed notice's
     "Reply YES or NO" is answered NO by SMS and the case is open again."""
@@ -260,6 +260,19 @@ def test_case_notices_reach_the_resident_by_sms_and_no_reopens_the_case(
         case = requests.get(f"{live.stack.casestore_url}/api/v1/cases/{number}", timeout=10).json()
         assert case["status"] != "closed"
         assert any(a["kind"] == "reopened" for a in case["timeline"])
+
+        asked = requests.post(
+            f"{live.stack.casestore_url}/api/v1/cases/{number}/activities", timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+            json={"kind": "info_requested", "note": "Which lane is the hole in?"})
+        assert asked.status_code == 201, asked.text
+        wait_for(lambda: [t for t in texts_to_resident() if "Which lane" in t], 60,
+                 "the information request by SMS")
+        assert f"added that to case {number}" in send("the right lane", None)[0]["text"]
+        full = requests.get(f"{live.stack.casestore_url}/api/v1/cases/{number}", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"}).json()
+        assert any(a["kind"] == "info_added" and a["note"] == "the right lane"
+                   for a in full["timeline"])
     finally:
         notifier.terminate()
         notifier.wait(timeout=30)
