@@ -7,6 +7,10 @@ API replaced by the ``api_recorder`` and Rasa by the ``fake_rasa`` stand-in
 (whose ``reply`` a test may script, for instance to run the handoff action
 the way the trained assistant would). ``desk.restart_channels()`` stops the
 channels app and starts a new instance on the same port and databases.
+
+``live_desk`` is the same pair with the channels relaying to the real
+assistant (the session ``stack``); ``handoff_as_rasa_would`` runs the handoff
+action on Rasa's real tracker until the rules route the intent to it.
 """
 
 from __future__ import annotations
@@ -199,3 +203,46 @@ def chat_rows(app) -> list:
     with session_for(app) as session:
         return session.execute(select(LiveChat).options(selectinload(LiveChat.messages))
                                .order_by(LiveChat.id)).scalars().all()
+
+
+@pytest.fixture
+def live_desk(stack, make_database_url, tmp_path_factory, api_recorder, bot_env):
+    """The console's case store and a channels app relaying to the real Rasa, both served."""
+    from channels import create_app
+
+    cs_app = make_portal_app(make_database_url("lcbrowser"), str(tmp_path_factory.mktemp("lcb")),
+                             LIVECHAT_HOURS=ALWAYS)
+    casestore = Served(cs_app).start()
+    cs_app.config["CASESTORE_URL"] = casestore.url
+    bot_env(casestore.url)
+    channels_app = create_app(channels_config(
+        stack.rasa_url, api_recorder.url, make_database_url("lcbrowserch"),
+        CASESTORE_URL=casestore.url, CASESTORE_SERVICE_TOKEN=SERVICE_TOKEN,
+        RASA_AUTH_TOKEN=stack.rasa_token, RASA_DEADLINE_SECONDS=60))
+    channels = Served(channels_app).start()
+    cs_app.config["CHANNELS_URL"] = channels.url
+    yield casestore, channels
+    channels.stop()
+    _stop_channels(channels_app)
+    casestore.stop()
+    cs_app.extensions["casestore.engine"].dispose()
+
+
+def handoff_as_rasa_would(stack, channels_url: str, sender: str) -> str:
+    """Run action_handoff_to_agent on Rasa's real tracker and send its reply as Rasa would.
+
+    Stands in for the rules that will route the human_agent intent to the action
+    (docs/livechat.md); the reply goes out through the channels' /internal/send.
+    """
+    import requests
+
+    from bot.actions.handoff import ActionHandoffToAgent
+
+    tracker = Tracker.from_dict(stack.tracker(sender))
+    messages = run_action(ActionHandoffToAgent(), tracker)
+    for message in messages:
+        requests.post(f"{channels_url}/internal/send",
+                      json={"to": sender, "text": message["text"]},
+                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+                      timeout=10).raise_for_status()
+    return messages[0]["text"]

@@ -14,41 +14,11 @@ it (with the rules in place it is simply the assistant's answer).
 
 from __future__ import annotations
 
-import pytest
-import requests
-from rasa_sdk import Tracker
-
-from bot.actions.handoff import ActionHandoffToAgent
-from tests.fixtures.casestore import SERVICE_TOKEN
-from tests.fixtures.channels import channels_config
-from tests.fixtures.portal import PASSWORD, make_portal_app
-from tests.livechat.conftest import ALWAYS, Served, _stop_channels, chat_rows, run_action
+from tests.fixtures.portal import PASSWORD
+from tests.livechat.conftest import chat_rows, handoff_as_rasa_would
 
 AGENT_EMAIL = "agent@atl311.example.org"
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def live_desk(stack, make_database_url, tmp_path_factory, api_recorder, bot_env):
-    """The console's case store and a channels app relaying to the real Rasa, both served."""
-    from channels import create_app
-
-    cs_app = make_portal_app(make_database_url("lcbrowser"), str(tmp_path_factory.mktemp("lcb")),
-                             LIVECHAT_HOURS=ALWAYS)
-    casestore = Served(cs_app).start()
-    cs_app.config["CASESTORE_URL"] = casestore.url
-    bot_env(casestore.url)
-    channels_app = create_app(channels_config(
-        stack.rasa_url, api_recorder.url, make_database_url("lcbrowserch"),
-        CASESTORE_URL=casestore.url, CASESTORE_SERVICE_TOKEN=SERVICE_TOKEN,
-        RASA_AUTH_TOKEN=stack.rasa_token, RASA_DEADLINE_SECONDS=60))
-    channels = Served(channels_app).start()
-    cs_app.config["CHANNELS_URL"] = channels.url
-    yield casestore, channels
-    channels.stop()
-    _stop_channels(channels_app)
-    casestore.stop()
-    cs_app.extensions["casestore.engine"].dispose()
 
 
 def _say(page, text: str) -> None:
@@ -62,17 +32,6 @@ def _shows(page, selector: str, text: str) -> None:
 
 def _assistant_lines(page) -> int:
     return page.locator("#log .msg.assistant").count()
-
-
-def _handoff_as_rasa_would(stack, channels_url: str, sender: str) -> str:
-    """Run action_handoff_to_agent on Rasa's real tracker and send its reply to the widget."""
-    tracker = Tracker.from_dict(stack.tracker(sender))
-    messages = run_action(ActionHandoffToAgent(), tracker)
-    for message in messages:
-        requests.post(f"{channels_url}/internal/send", json={"to": sender, "text": message["text"]},
-                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-                      timeout=10).raise_for_status()
-    return messages[0]["text"]
 
 
 def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes_back(
@@ -89,7 +48,7 @@ def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes
     resident.locator("#log .msg.assistant").nth(1).wait_for(timeout=120_000)
     _say(resident, "can I talk to someone")
     resident.locator("#log .msg.assistant").nth(2).wait_for(timeout=120_000)
-    queued = _handoff_as_rasa_would(stack, channels.url, sender)
+    queued = handoff_as_rasa_would(stack, channels.url, sender)
     assert "in line" in queued
     resident.reload()
     _shows(resident, "#log", "in line")
