@@ -12,7 +12,8 @@ assistant acts on it:
   when the words name an emergency: action_start_report answers 911 then);
 - ``check_status`` -> ``status``; ``referral_power``/``referral_animal`` ->
   ``referral`` with topic power/animal; ``retry`` -> ``affirm``; ``skip`` -> ``deny``;
-  the other intents keep their names; ``nlu_fallback`` stays ``nlu_fallback`` (wrong).
+  ``nlu_fallback`` -> ``out_of_scope`` (the bot says it is unsure and offers the
+  choices); the other intents keep their names (``inform`` matches no goal).
 
 Case numbers are read the way action_check_status reads them (the regex
 entity, else the words, so spoken digits count); addresses the way
@@ -38,7 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.actions.addresses import check_address, find_address  # noqa: E402
 from bot.actions.parsing import find_case_number, mentions_emergency  # noqa: E402
 
-RENAMED = {"check_status": "status", "retry": "affirm", "skip": "deny"}
+# nlu_fallback: the assistant says it is unsure and offers the choices, its
+# out-of-scope behaviour, so it counts as out_of_scope (and is wrong elsewhere).
+RENAMED = {
+    "check_status": "status",
+    "retry": "affirm",
+    "skip": "deny",
+    "nlu_fallback": "out_of_scope",
+}
 SUFFIXES = {
     "STREET": "ST",
     "AVENUE": "AVE",
