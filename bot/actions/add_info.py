@@ -18,12 +18,13 @@ from rasa_sdk.types import DomainDict
 from bot.actions import casestore_client as store
 from bot.actions.context import channel_address, latest_text, media_urls
 from bot.actions.parsing import find_case_number, format_case_number, is_skip
+from bot.actions.safety import GuardedForm, guarded
 
 logger = logging.getLogger(__name__)
 MAX_NOTE = 4000
 
 
-class ValidateAddInfoForm(FormValidationAction):
+class ValidateAddInfoForm(GuardedForm, FormValidationAction):
     """``validate_add_info_form``: which case, and what to add."""
 
     def name(self) -> str:
@@ -101,6 +102,7 @@ class ActionSubmitInfo(Action):
     def name(self) -> str:
         return "action_submit_info"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

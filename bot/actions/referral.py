@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import casestore_client as store
 from bot.actions.context import latest_intent
+from bot.actions.safety import guarded
 
 # Used only when the catalog cannot be fetched: a resident must still get a number.
 FALLBACK = {
@@ -40,6 +41,7 @@ class ActionGiveReferral(Action):
     def name(self) -> str:
         return "action_give_referral"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

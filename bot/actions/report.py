@@ -34,6 +34,7 @@ from bot.actions.context import (
 )
 from bot.actions.parsing import format_case_number, mentions_emergency, parse_yes_no
 from bot.actions.report_form import SKIPPED, service_attribute_list, service_info
+from bot.actions.safety import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class ActionStartReport(Action):
     def name(self) -> str:
         return "action_start_report"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -117,6 +119,7 @@ class ActionResetReport(Action):
     def name(self) -> str:
         return "action_reset_report"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -129,6 +132,7 @@ class ActionAskAttributeAnswer(Action):
     def name(self) -> str:
         return "action_ask_attribute_answer"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -148,6 +152,7 @@ class ActionAskFollowDuplicate(Action):
     def name(self) -> str:
         return "action_ask_follow_duplicate"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -198,6 +203,7 @@ class ActionAskReportConfirmed(Action):
     def name(self) -> str:
         return "action_ask_report_confirmed"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -257,6 +263,7 @@ class ActionSubmitReport(Action):
     def name(self) -> str:
         return "action_submit_report"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

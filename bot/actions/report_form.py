@@ -30,6 +30,7 @@ from bot.actions.parsing import (
     parse_phone,
     parse_yes_no,
 )
+from bot.actions.safety import GuardedForm
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ async def find_duplicate(tracker: Tracker, location: dict[str, Any]) -> str | No
     return cases[0]["case_number"] if cases else None
 
 
-class ValidateReportForm(FormValidationAction):
+class ValidateReportForm(GuardedForm, FormValidationAction):
     """``validate_report_form``: decides what to ask next and checks each answer."""
 
     def name(self) -> str:

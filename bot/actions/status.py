@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import casestore_client as store
 from bot.actions.context import format_date, latest_intent, latest_text
 from bot.actions.parsing import find_case_number, format_case_number
+from bot.actions.safety import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class ActionCheckStatus(Action):
     def name(self) -> str:
         return "action_check_status"
 
+    @guarded
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -281,3 +281,43 @@ def test_the_location_cannot_be_skipped(store_env):
     )
     assert run(FORM.validate_location("skip", dispatcher, tracker, {})) == {"location": None}
     assert "where it is" in texts(dispatcher)[0]
+
+
+def test_an_unexpected_error_still_ends_the_turn_with_an_apology(store_env, monkeypatch):
+    from bot.actions import casestore_client
+    from bot.actions.safety import SORRY
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug that quotes the resident: 412 Boulevard SE")
+
+    monkeypatch.setattr(casestore_client, "get_catalog", broken)
+    dispatcher = CollectingDispatcher()
+    events = run(
+        ActionStartReport().run(
+            dispatcher,
+            make_tracker(text="pothole at 412 Boulevard SE", intent="report_pothole"),
+            {},
+        )
+    )
+    assert texts(dispatcher) == [SORRY]
+    assert events == []
+
+
+def test_a_failing_form_validation_re_asks_the_current_question(store_env, monkeypatch):
+    from bot.actions import report_form
+    from bot.actions.safety import SORRY
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(report_form, "check_location", broken)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "graffiti", "location": "77 Auburn Ave NE"},
+        text="77 Auburn Ave NE",
+        requested_slot="location",
+        events=[{"event": "slot", "name": "location", "value": "77 Auburn Ave NE"}],
+    )
+    events = run(FORM.run(dispatcher, tracker, {"slots": {}, "forms": {}}))
+    assert texts(dispatcher) == [SORRY]
+    assert slot_events(events) == {"location": None}
