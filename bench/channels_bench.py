@@ -170,10 +170,11 @@ def main() -> None:
         )
         args.rasa_url, args.rasa_token = stack.rasa_url, stack.rasa_token
         args.casestore_url, args.service_token = stack.casestore_url, stack.service_token
-    channels, channels_url = start_channels(
-        args.rasa_url, args.rasa_token, args.casestore_url, args.service_token, workdir
-    )
+    channels = None
     try:
+        channels, channels_url = start_channels(
+            args.rasa_url, args.rasa_token, args.casestore_url, args.service_token, workdir
+        )
         # Warm up both paths (first turns load caches and open connections).
         run_level(direct_conversation, 2, args.rasa_url, args.rasa_token, 2)
         run_level(channels_conversation, 2, channels_url, 2)
@@ -202,8 +203,9 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        channels.terminate()
-        channels.wait(timeout=30)
+        if channels is not None:
+            channels.terminate()
+            channels.wait(timeout=30)
         if stack is not None:
             stack.stop()
 
