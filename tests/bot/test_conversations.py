@@ -226,3 +226,27 @@ def test_the_action_server_and_rasa_listen_on_localhost_only(stack):
     for url in (stack.actions_url, stack.rasa_url):
         port = int(url.rsplit(":", 1)[1])
         assert _listening_addresses(port) == {"0100007F"}
+
+
+def test_a_shared_location_and_a_later_photo_reach_the_case(stack):
+    resident = Resident(stack, channel="telegram")
+    marker = uuid.uuid4().hex[:8]
+    here = {"location": {"lat": 33.7573, "long": -84.3963}}
+    first = resident.say(f"someone dumped a pile of old tires here {marker}", **here)
+    assert "Where is it?" not in first  # the shared location answered it
+    for answer in ("old tires", "Public land", "skip", "skip", "skip"):
+        reply = resident.say(answer)
+    assert "Shared location (33.75730, -84.39630)" in reply
+    number = case_number_in(resident.say("yes"))
+    request = open311_request(stack, number)
+    assert (request["lat"], request["long"]) == (33.7573, -84.3963)
+
+    photo = {"media_urls": ["https://media.example.com/tires.jpg"]}
+    assert "What would you like to add?" in resident.say(f"I want to add a photo to case {number}")
+    added = resident.say("it is blocking the sidewalk now", **photo)
+    assert f"Added to case {number[:2]}-{number[2:]}" in added
+    timeline = requests.get(
+        f"{stack.casestore_url}/api/v1/cases/{number}/activities", timeout=10
+    ).json()["activities"]
+    notes = [a for a in timeline if a["kind"] == "info_added"]
+    assert notes and notes[-1]["note"] == "it is blocking the sidewalk now"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.report import (
@@ -318,6 +321,7 @@ def test_a_failing_form_validation_re_asks_the_current_question(store_env, monke
         requested_slot="location",
         events=[{"event": "slot", "name": "location", "value": "77 Auburn Ave NE"}],
     )
-    events = run(FORM.run(dispatcher, tracker, {"slots": {}, "forms": {}}))
+    domain = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text())
+    events = run(FORM.run(dispatcher, tracker, domain))
     assert texts(dispatcher) == [SORRY]
     assert slot_events(events) == {"location": None}
