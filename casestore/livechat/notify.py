@@ -26,7 +26,12 @@ def queued_text(position: int, minutes: int) -> str:
     ahead = "You're next in line" if position <= 1 else f"You're number {position} in line"
     return (f"I'm connecting you with a 311 agent. {ahead}; the wait is about {minutes} "
             f"minute{'s' if minutes != 1 else ''}. The agent will see what you've told me "
-            "so far, and anything you send now goes to them.")
+            "so far, and anything you send now goes to them. To stop waiting, send ASSISTANT.")
+
+
+def left_text() -> str:
+    """Told when the resident leaves the queue."""
+    return "OK, you left the queue. You're back with the ATL311 assistant: how can I help?"
 
 
 def still_waiting_text(position: int) -> str:

@@ -43,6 +43,8 @@ MAX_TRANSCRIPT_LINES = 100
 MAX_LINE = 2000
 MAX_MESSAGE = 2000
 DEFAULT_MINUTES_PER_CHAT = 3.0
+# What a waiting resident sends to leave the queue and go back to the assistant.
+LEAVE_WORDS = {"assistant", "leave queue", "leave the queue", "back to the assistant"}
 # What the assistant gathered that an agent can use; anything else the action sends is dropped.
 DETAIL_KEYS = {
     "service_code": 64, "location": 300, "description": 4000, "contact_name": 200,
@@ -253,6 +255,15 @@ def route_message(session: Session, data: Any, settings: LiveChatSettings,
     chat = open_chat_for(session, sender)
     if chat is None:
         return {"routed": False}
+    if chat.status == "waiting" and text.casefold().strip(" .!") in LEAVE_WORDS:
+        left = session.execute(
+            update(LiveChat).where(LiveChat.id == chat.id, LiveChat.status == "waiting")
+            .values(status="ended", ended_at=now, end_reason="resident"))
+        session.commit()
+        if left.rowcount == 1:
+            log.info("live_chat_left", chat=chat.id)
+            return {"routed": True, "status": "ended", "replies": [{"text": notify.left_text()}]}
+        session.refresh(chat)
     if chat.status in ROUTED_STATUSES:
         _store_message(session, chat, "resident", text, now, key)
         replies = []

@@ -182,3 +182,17 @@ def test_a_bad_hours_setting_is_refused_with_its_value_named(setting):
 
 def test_hours_are_described_the_way_residents_read_them():
     assert describe(parse_hours("Mon-Fri 08:00-17:30")) == "Monday to Friday, 8:00 AM to 5:30 PM"
+
+
+def test_a_waiting_resident_can_leave_the_queue_and_go_back_to_the_assistant(app):
+    chat = _open(app, "sms:+14045559003")
+    with session_for(app) as session:
+        left = service.route_message(session, {"sender_id": chat.sender_id, "text": "Assistant"},
+                                     livechat_settings(), NOW)
+        after = service.route_message(session, {"sender_id": chat.sender_id, "text": "pothole"},
+                                      livechat_settings(), NOW)
+        row = session.get(LiveChat, chat.id)
+        session.refresh(row)
+    assert left["routed"] is True and "back with the ATL311 assistant" in left["replies"][0]["text"]
+    assert (row.status, row.end_reason) == ("ended", "resident")
+    assert after == {"routed": False}
