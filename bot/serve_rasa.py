@@ -100,8 +100,9 @@ def command(env: dict[str, str], endpoints_file: Path) -> list[str]:
         str(Path(sys.executable).parent / "rasa"),
         "run",
         "--enable-api",
-        "--auth-token",
-        auth_token(env),
+        # One argument with "=": a random token may start with "-", which
+        # argparse would take for an option and refuse to start.
+        f"--auth-token={auth_token(env)}",
         "--interface",
         env.get("RASA_HOST", "127.0.0.1"),
         "--port",
