@@ -250,3 +250,39 @@ def test_a_shared_location_and_a_later_photo_reach_the_case(stack):
     ).json()["activities"]
     notes = [a for a in timeline if a["kind"] == "info_added"]
     assert notes and notes[-1]["note"] == "it is blocking the sidewalk now"
+
+
+def _live_chat_state(stack, sender: str) -> dict:
+    response = requests.get(
+        f"{stack.casestore_url}/api/v1/live-chats/state",
+        params={"sender_id": sender},
+        headers={"Authorization": f"Bearer {stack.service_token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_asking_for_a_person_mid_report_queues_the_conversation_for_an_agent(stack):
+    resident = Resident(stack)
+    resident.say("there's a pothole at 412 Boulevard SE")
+
+    reply = resident.say("can I talk to a real person please")
+
+    assert "in line" in reply
+    assert _live_chat_state(stack, resident.sender)["status"] == "waiting"
+    slots = stack.tracker(resident.sender)["slots"]
+    assert slots["requested_slot"] is None  # the form stopped instead of asking on
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(stack):
+    sender = f"webchat:{uuid.uuid4().hex}"
+    first = stack.say(sender, "qwzx plorf vrumble", {"message_id": uuid.uuid4().hex})
+
+    replies = stack.say(sender, "zzgrk blorp fnord", {"message_id": uuid.uuid4().hex})
+
+    assert not any("chat with a 311 agent" in r.get("text", "") for r in first)
+    assert any("chat with a 311 agent" in r.get("text", "") for r in replies)
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert "/human_agent" in payloads
+    assert _live_chat_state(stack, sender)["status"] == "none"  # offered, not queued

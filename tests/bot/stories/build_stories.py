@@ -260,7 +260,11 @@ def stories() -> list[dict]:
             "person mid report",
             "human_agent",
             "can I talk to a person",
-            resumed(["utter_human_agent"]),
+            [
+                {"action": "action_handoff_to_agent"},
+                {"action": "action_deactivate_loop"},
+                {"active_loop": None},
+            ],
         )
     )
     for text in ["status of case 26999999", "26000123", "check case ATL-26000555", "2600012"]:
@@ -354,7 +358,7 @@ def stories() -> list[dict]:
         ("thanks", "utter_thanks"),
         ("goodbye", "utter_goodbye"),
         ("out_of_scope", "utter_out_of_scope"),
-        ("human_agent", "utter_human_agent"),
+        ("human_agent", "action_handoff_to_agent"),
         ("help", "utter_help"),
         ("affirm", "utter_affirm_no_context"),
         ("cancel", "utter_nothing_to_cancel"),
