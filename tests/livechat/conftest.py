@@ -8,20 +8,25 @@ API replaced by the ``api_recorder`` and Rasa by the ``fake_rasa`` stand-in
 the way the trained assistant would). ``desk.restart_channels()`` stops the
 channels app and starts a new instance on the same port and databases.
 
-``live_desk`` is the same pair with the channels relaying to the real
-assistant (the session ``stack``); ``handoff_as_rasa_would`` runs the handoff
-action on Rasa's real tracker until the rules route the intent to it.
+``live_desk`` is a channels app relaying to the real assistant (the session
+``stack``), served on the port the stack's case store sends to
+(``stack.channels_url``) and routing through that case store, where the real
+action server queues the chat; ``LiveDesk.agent()`` is a new portal agent of
+the stack's case store with a ``StackAgent`` client signed in over HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from werkzeug.serving import make_server
@@ -29,7 +34,7 @@ from werkzeug.serving import make_server
 from tests.fixtures.browser import chromium  # noqa: F401 - the browser tests' fixture
 from tests.fixtures.casestore import SERVICE_TOKEN, session_for
 from tests.fixtures.channels import channels_config, post_twilio
-from tests.fixtures.portal import PortalClient, make_portal_app
+from tests.fixtures.portal import _CSRF, PASSWORD, PortalClient, make_portal_app
 
 ALWAYS = "daily 00:00-24:00"
 
@@ -205,44 +210,97 @@ def chat_rows(app) -> list:
                                .order_by(LiveChat.id)).scalars().all()
 
 
+class StackAgent:
+    """A portal agent of the stack's case store, over HTTP as a browser without scripts would.
+
+    Each POST carries the CSRF token of the form on the page it is posted from.
+    """
+
+    def __init__(self, casestore_url: str, email: str) -> None:
+        self.base = casestore_url
+        self.email = email
+        self.http = requests.Session()
+        self.last_html = ""
+
+    def get(self, path: str) -> requests.Response:
+        """GET a page and remember it for its CSRF token."""
+        response = self.http.get(self.base + path, timeout=30)
+        response.raise_for_status()
+        self.last_html = response.text
+        return response
+
+    def submit(self, path: str, data: dict, page: str) -> requests.Response:
+        """Read ``page``, then POST ``data`` with its form's CSRF token; return the final page."""
+        self.get(page)
+        tokens = [value for name, value in _CSRF.findall(self.last_html) if name == "csrf_token"]
+        assert tokens, f"no csrf_token on {page}"
+        response = self.http.post(self.base + path, data={**data, "csrf_token": tokens[0]},
+                                  timeout=30)
+        response.raise_for_status()
+        self.last_html = response.text
+        return response
+
+    def sign_in(self, password: str = PASSWORD) -> None:
+        """Sign in at the portal's login form."""
+        self.submit("/portal/login", {"email": self.email, "password": password},
+                    page="/portal/login")
+        assert "/portal/login" not in self.http.get(self.base + "/portal/live-chat",
+                                                    timeout=30).url, "not signed in"
+
+    def chat_page(self, chat_id: int) -> str:
+        """The chat's console page (transcript, live messages, filing form)."""
+        return self.get(f"/portal/live-chat/{chat_id}").text
+
+
+@dataclass
+class LiveDesk:
+    """A channels app relaying to the real assistant, wired to the stack's case store."""
+
+    stack: Any
+    channels: Served
+
+    def new_agent(self, name: str = "Alex Agent") -> str:
+        """Add an agent (password ``PASSWORD``) to the stack's case store; return the email."""
+        email = f"agent.{uuid.uuid4().hex[:8]}@atl311.example.org"
+        self.stack.create_staff(email, "agent", PASSWORD, name=name)
+        return email
+
+    def agent(self, name: str = "Alex Agent") -> StackAgent:
+        """A new agent in the stack's case store, signed in over HTTP."""
+        agent = StackAgent(self.stack.casestore_url, self.new_agent(name))
+        agent.sign_in()
+        return agent
+
+    def chat_state(self, sender: str) -> dict:
+        """The sender's live chat in the stack's case store (id, status; no personal data)."""
+        response = requests.get(f"{self.stack.casestore_url}/api/v1/live-chats/state",
+                                params={"sender_id": sender},
+                                headers={"Authorization": f"Bearer {self.stack.service_token}"},
+                                timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+FILED = re.compile(r"Case (\d{2})-(\d+) filed from this chat")
+
+
+def filed_case_number(html: str) -> str:
+    """The case number (digits only) in the console's "filed from this chat" notice."""
+    found = FILED.search(html)
+    assert found, "no filed case notice on the page"
+    return found.group(1) + found.group(2)
+
+
 @pytest.fixture
-def live_desk(stack, make_database_url, tmp_path_factory, api_recorder, bot_env):
-    """The console's case store and a channels app relaying to the real Rasa, both served."""
+def live_desk(stack, make_database_url, api_recorder):
+    """A channels app relaying to the real Rasa on ``stack.channels_url`` (see LiveDesk)."""
     from channels import create_app
 
-    cs_app = make_portal_app(make_database_url("lcbrowser"), str(tmp_path_factory.mktemp("lcb")),
-                             LIVECHAT_HOURS=ALWAYS)
-    casestore = Served(cs_app).start()
-    cs_app.config["CASESTORE_URL"] = casestore.url
-    bot_env(casestore.url)
     channels_app = create_app(channels_config(
-        stack.rasa_url, api_recorder.url, make_database_url("lcbrowserch"),
-        CASESTORE_URL=casestore.url, CASESTORE_SERVICE_TOKEN=SERVICE_TOKEN,
+        stack.rasa_url, api_recorder.url, make_database_url("lcstackch"),
+        CASESTORE_URL=stack.casestore_url, CASESTORE_SERVICE_TOKEN=stack.service_token,
         RASA_AUTH_TOKEN=stack.rasa_token, RASA_DEADLINE_SECONDS=60))
-    channels = Served(channels_app).start()
-    cs_app.config["CHANNELS_URL"] = channels.url
-    yield casestore, channels
+    channels = Served(channels_app, stack.channels_port).start()
+    yield LiveDesk(stack, channels)
     channels.stop()
     _stop_channels(channels_app)
-    casestore.stop()
-    cs_app.extensions["casestore.engine"].dispose()
-
-
-def handoff_as_rasa_would(stack, channels_url: str, sender: str) -> str:
-    """Run action_handoff_to_agent on Rasa's real tracker and send its reply as Rasa would.
-
-    Stands in for the rules that will route the human_agent intent to the action
-    (docs/livechat.md); the reply goes out through the channels' /internal/send.
-    """
-    import requests
-
-    from bot.actions.handoff import ActionHandoffToAgent
-
-    tracker = Tracker.from_dict(stack.tracker(sender))
-    messages = run_action(ActionHandoffToAgent(), tracker)
-    for message in messages:
-        requests.post(f"{channels_url}/internal/send",
-                      json={"to": sender, "text": message["text"]},
-                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-                      timeout=10).raise_for_status()
-    return messages[0]["text"]

@@ -2,22 +2,17 @@
 
 The resident's page is the channels app relaying to the real assistant (the
 session ``stack``: Rasa with the trained model and the action server); the
-agent's page is the case store's console. Both apps are served over HTTP.
-
-The trained model still answers the human_agent intent with a plain reply
-(domain.yml and rules are the assistant's; docs/livechat.md lists the lines
-that route it to ``action_handoff_to_agent``). Until they are in, the test
-runs ``action_handoff_to_agent`` itself, on the real tracker fetched from
-Rasa, and sends its reply as Rasa would; the resident reloads the page to see
-it (with the rules in place it is simply the assistant's answer).
+resident asks for a person and the assistant's own hand-off queues the chat
+in the stack's case store. The agent's page is that case store's console
+(``stack.casestore_url``), which sends the agent's lines to the channels app
+(served on ``stack.channels_url``).
 """
 
 from __future__ import annotations
 
 from tests.fixtures.portal import PASSWORD
-from tests.livechat.conftest import chat_rows, handoff_as_rasa_would
+from tests.livechat.conftest import filed_case_number
 
-AGENT_EMAIL = "agent@atl311.example.org"
 WAIT_MS = 30_000
 
 
@@ -36,7 +31,7 @@ def _assistant_lines(page) -> int:
 
 def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes_back(
         live_desk, stack, chromium):
-    casestore, channels = live_desk
+    channels = live_desk.channels
     resident = chromium.new_context().new_page()
     resident.goto(channels.url + "/")
     _shows(resident, "#log", "What can I help you with?")
@@ -46,24 +41,22 @@ def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes
     # The resident starts a report with the assistant, then asks for a person.
     _say(resident, "There's a pothole at 412 Boulevard SE")
     resident.locator("#log .msg.assistant").nth(1).wait_for(timeout=120_000)
-    _say(resident, "can I talk to someone")
-    resident.locator("#log .msg.assistant").nth(2).wait_for(timeout=120_000)
-    queued = handoff_as_rasa_would(stack, channels.url, sender)
-    assert "in line" in queued
-    resident.reload()
-    _shows(resident, "#log", "in line")
+    _say(resident, "can I talk to a real person please")
+    resident.locator("#log .msg.assistant", has_text="in line").first.wait_for(timeout=120_000)
+    chat = live_desk.chat_state(sender)
+    assert chat["status"] == "waiting" and chat["channel"] == "webchat"
 
-    # An agent signs in, sees the chat with its channel and wait, and takes it.
+    # An agent of the stack's case store signs in, sees the chat with its channel, and takes it.
+    email = live_desk.new_agent("Alex Agent")
     agent = chromium.new_context().new_page()
-    agent.goto(casestore.url + "/portal/login")
-    agent.get_by_label("Email").fill(AGENT_EMAIL)
+    agent.goto(stack.casestore_url + "/portal/login")
+    agent.get_by_label("Email").fill(email)
     agent.get_by_label("Password").fill(PASSWORD)
     with agent.expect_navigation():
         agent.get_by_role("button", name="Sign in").click()
-    agent.goto(casestore.url + "/portal/live-chat")
-    chat = chat_rows(casestore.app)[-1]
-    assert "Web chat" in agent.locator(f"tr[data-chat-id='{chat.id}']").inner_text()
-    agent.click(f"text=Take chat {chat.id}")
+    agent.goto(stack.casestore_url + "/portal/live-chat")
+    assert "Web chat" in agent.locator(f"tr[data-chat-id='{chat['id']}']").inner_text()
+    agent.click(f"text=Take chat {chat['id']}")
     _shows(agent, ".transcript", "pothole at 412 Boulevard SE")  # what the assistant heard
     _shows(resident, "#log", "You're now chatting with Alex")
 
@@ -84,7 +77,7 @@ def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes
     agent.select_option("#attr-in_travel_lane", "yes")
     agent.click("text=File the case")
     _shows(agent, "main", "filed from this chat")
-    case_number = _case_number(casestore.app, chat.id)
+    case_number = filed_case_number(agent.content())
     _shows(resident, "#log", f"Your case number is {case_number[:2]}-{case_number[2:]}")
 
     # Ending the chat hands the resident back to the assistant, which says so and answers.
@@ -97,13 +90,3 @@ def test_resident_and_agent_chat_in_browsers_file_a_case_and_the_assistant_comes
     assert [e["text"] for e in events if e["event"] == "user"][-1] == "cancel"
     assert "Yes, right in the lane" not in str(events)  # the agent's chat never reached Rasa
 
-
-def _case_number(app, chat_id: int) -> str:
-    from casestore.models import Case, LiveChat
-    from tests.fixtures.casestore import session_for
-
-    with session_for(app) as session:
-        chat = session.get(LiveChat, chat_id)
-        case = session.get(Case, chat.case_id)
-        assert case.channel == "live_chat"
-        return case.number
