@@ -43,6 +43,10 @@ from casestore.config import REPO_ROOT  # noqa: E402
 from casestore.logs import configure_logging  # noqa: E402
 from casestore.migrate import upgrade_database  # noqa: E402
 from casestore.models import Activity, Case, CaseCounter, StaffUser  # noqa: E402
+from tests.fixtures.database import (  # noqa: E402
+    create_postgres_database,
+    drop_postgres_database,
+)
 
 TOKEN = secrets.token_urlsafe(24)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -65,21 +69,7 @@ def make_database(postgresql: bool) -> tuple[str, callable]:
         return f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
     name = f"atl311_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-
-    return str(sa.engine.make_url(PG_ADMIN).set(database=name)), drop
+    return create_postgres_database(admin, name), lambda: drop_postgres_database(admin, name)
 
 
 def seed(engine, n: int, catalog) -> list[str]:

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.channels",
     "tests.fixtures.portal",
     "tests.fixtures.stack",
+    "tests.fixtures.smtp",  # after stack: it imports free_port from there
 ]

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import threading
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from casestore.migrate import upgrade_database
 from casestore.models import OutboxMessage, utcnow
 from casestore.notifier import deliver_due
 from tests.fixtures.casestore import SERVICE_TOKEN, ApiClient, build_app, file_case, session_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -54,11 +34,6 @@ class Recorder(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture()
 def recorder():
     handler = type("Rec", (Recorder,), {"seen": [], "status": 200})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -70,11 +45,11 @@ def recorder():
 
 
 @pytest.fixture()
-def notifier_app(make_database_url, tmp_path, smtp_port, recorder):
+def notifier_app(make_database_url, tmp_path, smtp_server, recorder):
     url = make_database_url("notifier")
     upgrade_database(url)
     server, _handler = recorder
-    app = build_app(url, str(tmp_path), SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port,
+    app = build_app(url, str(tmp_path), SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port,
                     MAIL_FROM="ATL311 <no-reply@atl311.test>",
                     CHANNELS_URL=f"http://127.0.0.1:{server.server_port}")
     yield app
@@ -91,19 +66,18 @@ def run(app, now=None) -> int:
         return deliver_due(now)
 
 
-def test_email_notice_is_delivered_over_smtp_once(notifier_app, smtp_port):
+def test_email_notice_is_delivered_over_smtp_once(notifier_app, smtp_server):
     service = ApiClient(notifier_app, SERVICE_TOKEN)
     number = file_case(service, requester={"email": "ada@example.com"})["case_number"]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_server.start()
     try:
         assert run(notifier_app) == 1
         assert run(notifier_app) == 0
     finally:
-        controller.stop()
+        smtp_server.stop()
+    inbox = smtp_server.inbox
     assert len(inbox.messages) == 1
-    recipients, message = inbox.messages[0]
+    recipients, message = inbox.recipients[0], inbox.messages[0]
     assert recipients == ["ada@example.com"]
     assert number[2:] in message["Subject"]
     [row] = outbox(notifier_app)
@@ -111,7 +85,7 @@ def test_email_notice_is_delivered_over_smtp_once(notifier_app, smtp_port):
 
 
 def test_smtp_down_means_retry_with_backoff_then_delivery_once_it_is_back(notifier_app,
-                                                                          smtp_port):
+                                                                          smtp_server):
     service = ApiClient(notifier_app, SERVICE_TOKEN)
     file_case(service, requester={"email": "ada@example.com"})
     start = utcnow()
@@ -126,26 +100,22 @@ def test_smtp_down_means_retry_with_backoff_then_delivery_once_it_is_back(notifi
     [row] = outbox(notifier_app)
     assert row.attempts == 2
     assert row.next_attempt_at - second_try > dt.timedelta(seconds=45)  # the wait doubled
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_server.start()
     try:
         later = row.next_attempt_at + dt.timedelta(seconds=1)
         assert run(notifier_app, later) == 1
         assert run(notifier_app, later + dt.timedelta(hours=2)) == 0
     finally:
-        controller.stop()
-    assert len(inbox.messages) == 1
+        smtp_server.stop()
+    assert len(smtp_server.inbox.messages) == 1
     assert outbox(notifier_app)[0].status == "sent"
 
 
-def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_port):
+def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_server):
     service = ApiClient(notifier_app, SERVICE_TOKEN)
     for i in range(12):
         file_case(service, requester={"email": f"person{i}@example.com"})
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp_server.start()
     results: list[int] = []
     try:
         threads = [threading.Thread(target=lambda: results.append(run(notifier_app)))
@@ -155,9 +125,9 @@ def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_port
         for t in threads:
             t.join()
     finally:
-        controller.stop()
+        smtp_server.stop()
     assert sum(results) == 12
-    delivered = sorted(r[0] for r, _m in inbox.messages)
+    delivered = sorted(r[0] for r in smtp_server.inbox.recipients)
     assert delivered == sorted(f"person{i}@example.com" for i in range(12))
     assert all(row.status == "sent" for row in outbox(notifier_app))
 

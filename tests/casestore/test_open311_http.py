@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET  # noqa: N817
@@ -23,15 +22,10 @@ from casestore.migrate import upgrade_database
 from casestore.models import ApiKey
 from tests.fixtures.channels import wait_for
 from tests.fixtures.open311 import XML_DECLARATION
+from tests.fixtures.stack import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "open311-http-test-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _answers(url: str, process: subprocess.Popen) -> bool:
@@ -53,7 +47,7 @@ def server(make_database_url, tmp_path_factory):
         session.add(ApiKey(name="HTTP client", key_hash=hashlib.sha256(KEY.encode()).hexdigest()))
         session.commit()
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

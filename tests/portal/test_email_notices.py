@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from casestore.cases import SYSTEM
@@ -17,51 +13,11 @@ from casestore.notifier import deliver_due
 from tests.fixtures.portal import PortalClient, make_portal_app, new_case, session_for, unique_email
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list:
-        """Messages addressed to ``address``."""
-        return [m for m in self.messages if m["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class SmtpServer:
-    """A real SMTP server (aiosmtpd) on a fixed port that a test can stop and start again."""
-
-    def __init__(self) -> None:
-        self.inbox, self.port = Inbox(), free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture()
-def smtp():
+def smtp(smtp_server):
     """A running SMTP server on a free port."""
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+    smtp_server.start()
+    return smtp_server
 
 
 @pytest.fixture()
