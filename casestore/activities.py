@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from .cases import Author
 
 MAX_NOTE = 4000
-# Kinds a caller may post (``opened`` and ``followed`` come from create_case/add_follower).
-POSTABLE_KINDS = tuple(k for k in ACTIVITY_KINDS if k not in ("opened", "followed"))
+# Kinds a caller may post (``opened`` and ``followed`` come from create_case/add_follower,
+# the withdrawal kinds from withdrawals.py).
+POSTABLE_KINDS = tuple(k for k in ACTIVITY_KINDS if k not in (
+    "opened", "followed", "withdrawal_requested", "withdrawal_declined"))
 # Kinds allowed on a closed case: it must be reopened before work goes on.
 _ON_CLOSED = ("reopened", "update")
 # Work on the ground moves a fresh case into progress.
@@ -162,6 +164,9 @@ def _closed(session, catalog, case, entry, data, now):
     problems.raise_if_any()
     comments = comments.strip()
     _set_status(case, entry, "closed")
+    if case.withdrawal_requested_at is not None:
+        entry.data["withdrawal_requested"] = True
+        case.withdrawal_requested_at = None  # any close settles a pending withdrawal
     case.close_reason = reason
     case.closure_comments = comments
     case.closed_at = now

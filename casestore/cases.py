@@ -24,6 +24,7 @@ from .errors import NotFoundError, ValidationError
 from .models import Activity, Case, Follower, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
+from .withdrawals import withdrawal_view
 
 STATUS_LABELS = {
     "new": "New",
@@ -227,7 +228,8 @@ def public_view(case: Case, catalog: Catalog) -> dict:
 
 
 def full_view(case: Case, catalog: Catalog) -> dict:
-    """Return ``CaseFull``: the public view plus requester, followers and internal entries."""
+    """Return ``CaseFull``: the public view plus requester, followers, internal entries and
+    any pending withdrawal request (``withdrawal_requested``, ``withdrawal``)."""
     view = public_view(case, catalog)
     view["requester"] = {
         "name": case.requester_name,
@@ -241,6 +243,8 @@ def full_view(case: Case, catalog: Catalog) -> dict:
         for f in case.followers
     ]
     view["timeline"] = [activity_view(a) for a in case.activities]
+    view["withdrawal_requested"] = case.withdrawal_requested_at is not None
+    view["withdrawal"] = withdrawal_view(case)
     return view
 
 

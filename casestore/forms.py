@@ -140,6 +140,14 @@ class ReopenForm(FlaskForm):
     submit = SubmitField("Reopen case")
 
 
+class KeepOpenForm(FlaskForm):
+    """Keep a case open although its requester asked to withdraw it, saying why."""
+
+    note = TextAreaField("Why it stays open", validators=[DataRequired(), Length(max=2000)])
+    public = BooleanField("Visible to the resident and on the public page", default=False)
+    submit = SubmitField("Keep open")
+
+
 class DuplicateForm(FlaskForm):
     """Mark as a duplicate of a parent case; followers move to the parent."""
 

@@ -94,6 +94,8 @@ ACTIVITY_KINDS = (
     "closed",
     "reopened",
     "followed",  # a resident chose to follow this case instead of filing again
+    "withdrawal_requested",  # the requester asked to withdraw (internal: their own words)
+    "withdrawal_declined",  # staff kept the case open after a withdrawal request
 )
 
 CHANNELS = (
@@ -158,6 +160,8 @@ class Case(Base):
     close_reason = Column(String(32))
     closure_comments = Column(Text)
     referred_to = Column(String(200))  # who is responsible when not the City
+    # Set while the requester's withdrawal request waits for the department (migration 0003).
+    withdrawal_requested_at = Column(UtcDateTime)
 
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
     updated_at = Column(UtcDateTime, nullable=False, default=utcnow)

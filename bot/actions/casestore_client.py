@@ -240,6 +240,25 @@ def add_info(number: str, note: str, media_urls: list[str], channel_address: str
     return activity
 
 
+def request_withdrawal(
+    number: str, reason: str | None, channel_address: str | None, email: str | None
+) -> dict:
+    """``POST /api/v1/cases/<number>/withdrawal``: the requester asks to withdraw their case.
+
+    Returns ``{"status": "requested" | "kept_open", "case_number", "already_requested",
+    "requested_at", "activity_id", "case"}``. Raises ``CaseStoreError`` with status 403
+    (not the requester), 404 (no such case), 409 (already closed), 422 (bad values), and
+    ``CaseStoreUnavailableError`` when the store cannot be reached.
+    """
+    body = {
+        k: v
+        for k, v in {"reason": reason, "channel_address": channel_address, "email": email}.items()
+        if v
+    }
+    _, result = request("POST", f"/api/v1/cases/{number}/withdrawal", json=body)
+    return result
+
+
 async def acall(func, *args, **kwargs):
     """Run one of this module's blocking calls in a worker thread."""
     return await asyncio.to_thread(func, *args, **kwargs)

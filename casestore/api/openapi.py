@@ -6,6 +6,7 @@ API blueprint appears here.
 
 from __future__ import annotations
 
+from ..activities import POSTABLE_KINDS
 from ..models import ACTIVITY_KINDS, CHANNELS, CLOSE_REASONS, STATUSES
 
 
@@ -66,8 +67,27 @@ _CASE = {
         "timeline": {"type": "array", "items": _ref("Activity")},
     },
 }
+_PENDING_WITHDRAWAL = {"type": "object", "nullable": True, "properties": {
+    "status": {"type": "string", "enum": ["requested", "kept_open"]},
+    "requested_at": {"type": "string", "format": "date-time"},
+    "reason": {"type": "string", "description": "the resident's words (staff only)"},
+    "activity_id": {"type": "integer"}}}
 _CASE_FULL = {"allOf": [_ref("Case"), {"type": "object", "properties": {
-    "requester": _ref("Contact"), "followers": {"type": "array", "items": _ref("Contact")}}}]}
+    "requester": _ref("Contact"), "followers": {"type": "array", "items": _ref("Contact")},
+    "withdrawal_requested": {"type": "boolean"}, "withdrawal": _PENDING_WITHDRAWAL}}]}
+_WITHDRAWAL_REQUEST = {"type": "object", "properties": {
+    "reason": {"type": "string", "maxLength": 1000,
+               "description": "the resident's words; internal, never public"},
+    "channel_address": {"type": "string", "description": "the conversation's channel address"},
+    "email": {"type": "string", "format": "email"}},
+    "description": "channel_address and/or email: one must be the requester's"}
+_WITHDRAWAL = {"type": "object", "required": ["status", "case_number"], "properties": {
+    "status": {"type": "string", "enum": ["requested", "kept_open"],
+               "description": "requested: the department will close it as withdrawn; "
+                              "kept_open: the City checks this service anyway"},
+    "case_number": _STR, "already_requested": {"type": "boolean"},
+    "requested_at": {"type": "string", "format": "date-time"},
+    "activity_id": {"type": "integer"}, "case": _ref("Case")}}
 _NEW_CASE = {
     "type": "object",
     "required": ["service_code", "channel"],
@@ -84,8 +104,7 @@ _NEW_ACTIVITY = {
     "type": "object",
     "required": ["kind"],
     "properties": {
-        "kind": {"type": "string", "enum": [k for k in ACTIVITY_KINDS
-                                            if k not in ("opened", "followed")]},
+        "kind": {"type": "string", "enum": list(POSTABLE_KINDS)},
         "note": _STR, "public": {"type": "boolean"}, "media_urls": {"type": "array", "items": _STR},
         "department": _STR, "status": _STR,
         "reason": {"type": "string", "enum": list(CLOSE_REASONS)}, "comments": _STR,
@@ -186,6 +205,16 @@ def _core_document() -> dict:
                         **_errors(401, 404)},
                 },
             },
+            "/cases/{number}/withdrawal": {"post": {
+                "summary": "The requester withdraws their case (service token; matched by "
+                           "channel address or email)",
+                "parameters": [_NUMBER],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("WithdrawalRequest")}}},
+                "responses": {"201": _json(_ref("Withdrawal"), "Recorded"),
+                              "200": _json(_ref("Withdrawal"), "Already pending (same request)"),
+                              **_errors(400, 401, 403, 404, 409, 422)},
+            }},
             "/opt-outs": {
                 "post": {
                     "summary": "STOP: no more messages to a channel address (service)",
@@ -213,7 +242,8 @@ def _core_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Case": _CASE, "CaseFull": _CASE_FULL, "NewCase": _NEW_CASE,
                         "Activity": _ACTIVITY, "NewActivity": _NEW_ACTIVITY,
-                        "Contact": _CONTACT, "Error": _ERROR},
+                        "Contact": _CONTACT, "Error": _ERROR,
+                        "WithdrawalRequest": _WITHDRAWAL_REQUEST, "Withdrawal": _WITHDRAWAL},
             "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in (
                 (400, "Malformed JSON or wrong types"), (401, "No valid token"),
                 (403, "Not allowed"), (404, "No such case (or not yours to see)"),

@@ -26,6 +26,7 @@ from ..errors import ForbiddenError, ValidationError
 from ..logs import get_logger
 from ..models import OptOut
 from ..validation import Problems, channel_address
+from ..withdrawals import request_withdrawal
 from . import bp
 from .access import allow, caller, json_body
 from .openapi import openapi_document
@@ -158,6 +159,25 @@ def list_activities(number: str):
     case = load_case(get_session(), number, c.staff if c.is_staff else None)
     entries = case.activities if c.is_staff else [a for a in case.activities if a.public]
     return jsonify({"activities": [activity_view(a) for a in entries]})
+
+
+@bp.post("/cases/<number>/withdrawal")
+@allow("service")
+def withdrawal(number: str):
+    """The requester asks to withdraw their case (matched by channel address or email)."""
+    data = json_body()
+    session = get_session()
+    case = load_case(session, number)
+    result = request_withdrawal(session, get_catalog(), case, data, author=RESIDENT)
+    log.info("case_withdrawal", case=case.number, status=result.status, created=result.created)
+    return jsonify({
+        "status": result.status,
+        "case_number": case.number,
+        "already_requested": not result.created,
+        "requested_at": result.entry.created_at.isoformat(),
+        "activity_id": result.entry.id,
+        "case": public_view(case, get_catalog()),
+    }), 201 if result.created else 200
 
 
 def _body_channel_address() -> str:

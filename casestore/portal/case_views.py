@@ -20,12 +20,14 @@ from casestore.forms import (
     CloseForm,
     DuplicateForm,
     InfoRequestForm,
+    KeepOpenForm,
     NoteForm,
     ReassignForm,
     ReopenForm,
 )
 from casestore.models import OPEN_STATUSES, utcnow
 from casestore.numbering import parse_case_number
+from casestore.withdrawals import close_withdrawn, keep_open
 
 from . import bp, stats
 from .access import REASSIGNERS, case_for_staff, staff_required
@@ -48,6 +50,8 @@ def _forms(case, data=None) -> dict:
         "close_form": CloseForm(data, prefix="close"),
         "reopen_form": ReopenForm(data, prefix="reopen"),
         "duplicate_form": DuplicateForm(data, prefix="dup"),
+        "withdrawn_form": ActionForm(data, prefix="withdrawn"),
+        "keep_open_form": KeepOpenForm(data, prefix="keep"),
     }
 
 
@@ -62,14 +66,22 @@ def _render_case(case, status: int = 200, **overrides):
 _FIELD_ALIASES = {"duplicate_of": "parent"}
 
 
-def _apply(case, kind: str, form_name: str, form, **fields):
-    """Validate ``form``; on success add the activity and go back to the case page."""
+def _apply(case, kind: str, form_name: str, form, *, action=None, **fields):
+    """Validate ``form``; on success add the activity and go back to the case page.
+
+    ``action`` replaces ``add_activity`` for changes with their own service
+    function (called as ``action(session, catalog, case, author=..., **fields)``).
+    """
     if not form.validate():
         flash("Please correct the form below.", "error")
         return _render_case(case, 422, **{form_name: form})
     try:
-        add_activity(get_session(), get_catalog(), case, kind, author=Author.staff(current_user),
-                     **fields)
+        if action is None:
+            add_activity(get_session(), get_catalog(), case, kind,
+                         author=Author.staff(current_user), **fields)
+        else:
+            action(get_session(), get_catalog(), case, author=Author.staff(current_user),
+                   **fields)
     except CaseStoreError as exc:
         get_session().rollback()
         for field_name, problem in exc.fields.items():
@@ -110,6 +122,7 @@ def queue():
             "department": row.department, "created_at": row.created_at,
             "expected_at": row.expected_at,
             "overdue": row.expected_at is not None and row.expected_at < now,
+            "withdrawal_requested": row.withdrawal_requested_at is not None,
         })
     department_scope = current_user.role == "department"
     return render_template(
@@ -201,3 +214,22 @@ def reopen(number: str):
     case = case_for_staff(number)
     form = ReopenForm(prefix="reopen")
     return _apply(case, "reopened", "reopen_form", form, note=form.note.data or "")
+
+
+@bp.post("/cases/<number>/withdrawal/close")
+@staff_required()
+def close_withdrawal(number: str):
+    """One click: close as withdrawn by the resident, who asked for it (closed notice goes out)."""
+    case = case_for_staff(number)
+    return _apply(case, "closed", "withdrawn_form", ActionForm(prefix="withdrawn"),
+                  action=close_withdrawn)
+
+
+@bp.post("/cases/<number>/withdrawal/keep-open")
+@staff_required()
+def keep_open_after_withdrawal(number: str):
+    """Settle the resident's withdrawal request by keeping the case open, with a note."""
+    case = case_for_staff(number)
+    form = KeepOpenForm(prefix="keep")
+    return _apply(case, "withdrawal_declined", "keep_open_form", form, action=keep_open,
+                  note=form.note.data or "", public=bool(form.public.data))

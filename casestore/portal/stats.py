@@ -85,7 +85,7 @@ def queue(session: Session, user, filters: QueueFilters, now: dt.datetime | None
 
 
 def counts(session: Session, user, now: dt.datetime | None = None) -> dict[str, int]:
-    """Return the queue's counts in scope: open, new, overdue, waiting."""
+    """Return the queue's counts in scope: open, new, overdue, waiting, withdrawals (pending)."""
     now = now or utcnow()
     open_cases = Case.status.in_(OPEN_STATUSES)
     stmt = scoped(
@@ -94,11 +94,13 @@ def counts(session: Session, user, now: dt.datetime | None = None) -> dict[str, 
             sa.func.count(Case.id).filter(Case.status == "new"),
             sa.func.count(Case.id).filter(Case.expected_at < now),
             sa.func.count(Case.id).filter(Case.status == "waiting_for_resident"),
+            sa.func.count(Case.id).filter(Case.withdrawal_requested_at.is_not(None)),
         ).where(open_cases),
         user,
     )
-    total, new, overdue, waiting = session.execute(stmt).one()
-    return {"open": total, "new": new, "overdue": overdue, "waiting": waiting}
+    total, new, overdue, waiting, withdrawals = session.execute(stmt).one()
+    return {"open": total, "new": new, "overdue": overdue, "waiting": waiting,
+            "withdrawals": withdrawals}
 
 
 def open_by_department(session: Session, user, overdue_only: bool = False) -> list[tuple[str, int]]:

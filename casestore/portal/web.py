@@ -44,6 +44,8 @@ ACTIVITY_LABELS = {
     "closed": "Closed",
     "reopened": "Reopened",
     "followed": "Another resident follows this case",
+    "withdrawal_requested": "Resident asked to withdraw the case",
+    "withdrawal_declined": "Kept open after the withdrawal request",
 }
 
 CHANNEL_LABELS = dict(INTAKE_CHANNELS) | {
