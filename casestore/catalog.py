@@ -9,6 +9,8 @@ is caught by ``flask --app casestore catalog-check`` rather than in production.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,20 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class AttributeValue:
-    """One choice of a list attribute."""
+    """One choice of a list attribute, with everyday words for it per language."""
 
     key: str
     name: str
+    # ((language, (synonym, ...)), ...): the assistant maps these words to ``key``.
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def to_json(self) -> dict:
+        """Return ``{key, name, synonyms: {language: [...]}}`` (docs/api.md's value)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "synonyms": {lang: list(words) for lang, words in self.synonyms},
+        }
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Attribute:
             "datatype_description": self.datatype_description,
             "required": self.required,
             "order": self.order,
-            "values": [{"key": v.key, "name": v.name} for v in self.values],
+            "values": [v.to_json() for v in self.values],
         }
 
 
@@ -73,6 +85,8 @@ class Service:
     description: str
     keywords: tuple[str, ...]
     attributes: tuple[Attribute, ...]
+    # False: the City must still check the problem, so a resident's withdrawal stays a note.
+    withdrawable: bool = True
 
     def attribute(self, code: str) -> Attribute | None:
         """Return the attribute with ``code`` or None."""
@@ -282,6 +296,48 @@ class _Reader:
         return tuple(items)
 
 
+def fold_words(text: str) -> str:
+    """Lower case, accents and punctuation dropped: how synonyms are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain))
+
+
+def _synonyms(r: _Reader, v: _Map) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    raw = r.get(v, "synonyms", _Map, required=False, default=None)
+    if raw is None:
+        return ()
+    result = []
+    for lang, words in raw.items():
+        line = raw.lines[lang]
+        if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?", lang):
+            raise r.fail(line, f"synonyms: {lang!r} is not a language code such as en or es")
+        if not isinstance(words, list):
+            raise r.fail(line, f"synonyms {lang!r} must be a list of text, not {words!r}")
+        for i, word in enumerate(words):
+            if not isinstance(word, str) or not fold_words(word):
+                raise r.fail(words.lines[i], f"synonym {word!r} of value {v.get('key')!r} must be "
+                             "non-empty text (quote yes/no/on/off and numbers)")
+        result.append((lang, tuple(words)))
+    return tuple(result)
+
+
+def _check_synonyms_distinct(r: _Reader, code: str, raw_values: _List,
+                             values: list[AttributeValue]) -> None:
+    """A word may stand for one value of an attribute only (its key, name or synonym)."""
+    owner: dict[str, str] = {}
+    for raw, value in zip(raw_values, values, strict=True):
+        words = [value.key.replace("_", " "), value.name]
+        words += [w for _, ws in value.synonyms for w in ws]
+        for word in words:
+            folded = fold_words(word)
+            other = owner.setdefault(folded, value.key)
+            if other != value.key:
+                raise r.fail(r.line_of(raw, "synonyms"),
+                             f"attribute {code!r}: {word!r} is a synonym of both "
+                             f"{other!r} and {value.key!r}")
+
+
 def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
     code = r.get(m, "code", str)
     datatype = r.get(m, "datatype", str)
@@ -291,7 +347,9 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
     raw_values = r.get(m, "values", list, required=False, default=_List())
     for v in raw_values:
         key = str(r.get(v, "key", (str, int)))
-        values.append(AttributeValue(key=key, name=r.get(v, "name", str)))
+        values.append(AttributeValue(key=key, name=r.get(v, "name", str),
+                                     synonyms=_synonyms(r, v)))
+    _check_synonyms_distinct(r, code, raw_values, values)
     if datatype.endswith("valuelist") and not values:
         raise r.fail(m.line, f"attribute {code!r}: a list attribute needs 'values'")
     if values and not datatype.endswith("valuelist"):
@@ -331,6 +389,7 @@ def _service(r: _Reader, m: _Map, departments: dict[str, Department]) -> Service
         description=r.get(m, "description", str, required=False, default=""),
         keywords=r.strings(m, "keywords", required=False),
         attributes=tuple(sorted(attributes, key=lambda a: a.order)),
+        withdrawable=r.get(m, "withdrawable", bool, required=False, default=True),
     )
 
 
