@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from bot.actions.emergency import detect
+
 # --- case numbers ----------------------------------------------------------
 
 _SPOKEN = {
@@ -56,6 +58,10 @@ _HOMOPHONES = {"to", "too", "for", "won", "ate", "o"}
 _DIGITS_RUN = re.compile(r"(?<![\d])(\d(?:[\s\-.]*\d){5,13})(?![\d])")
 
 
+def _is_digit_token(token: str) -> bool:
+    return token.isdigit() or token.lower() in _SPOKEN or token.lower() in ("double", "triple")
+
+
 def spoken_digits_to_text(text: str) -> str:
     """Replace runs of spoken digits ("two six oh oh", "double five") with digits."""
     tokens = re.findall(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]+", text)
@@ -73,7 +79,12 @@ def spoken_digits_to_text(text: str) -> str:
             ):
                 run.append(_SPOKEN[tokens[j + 1].lower()] * (2 if word == "double" else 3))
                 j += 2
-            elif word in _SPOKEN:
+            elif word in _SPOKEN and not (
+                # "26-010977 for the sewer": a homophone ending a run is a word.
+                word in _HOMOPHONES
+                and run
+                and not (j + 1 < len(tokens) and _is_digit_token(tokens[j + 1]))
+            ):
                 run.append(_SPOKEN[word])
                 j += 1
             elif word.isdigit():
@@ -285,24 +296,10 @@ def apply_correction(value: str, correction: Correction) -> str | None:
 
 # --- emergencies and other words -------------------------------------------
 
-_EMERGENCY = re.compile(
-    r"(?i)\b(on fire|house fire|is burning|are burning|flames|smell(?:s|ing)? (?:of |like )?gas|"
-    r"gas (?:leak|smell)|live wires?|wires? (?:down|sparking)|"
-    r"(?:downed|sparking) (?:power )?lines?|"
-    r"power lines? (?:down|sparking)|shooting|shots fired|been shot|got shot|stabb\w*|robbery|"
-    r"breaking in(?:to)?|break-in|not breathing|unconscious|heart attack|overdos\w*|"
-    r"drowning|bleeding badly|(?:someone|somebody|person|people|they) (?:is |are |'s )?"
-    r"(?:hurt|injured|dying)|call 911|"
-    # Spanish
-    r"incendio|se est[aá] quemando|fuego|huele a gas|olor a gas|fuga de gas|disparos?|"
-    r"dispararon|balacera|herid[oa]s?|no respira|inconsciente|robando|asalto|"
-    r"cables? (?:el[eé]ctricos? )?ca[ií]dos?|echando chispas|llamen? al 911)\b"
-)
-
-
 def mentions_emergency(text: str) -> bool:
-    """True when the words describe an emergency that needs 911, whatever else is said."""
-    return bool(_EMERGENCY.search(text or ""))
+    """True when the words describe an emergency that needs 911, whatever else is said
+    (the curated cues of config/emergency.yml, see bot.actions.emergency)."""
+    return detect(text or "") is not None
 
 
 _WEEKDAYS = {

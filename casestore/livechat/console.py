@@ -74,7 +74,11 @@ def queue():
     ).scalars()}
     return render_template(
         "livechat/queue.html",
-        waiting=[(c, _waited_minutes(c, now)) for c in rows if c.status == "waiting"],
+        # A chat whose resident wrote of danger to people is read first.
+        waiting=sorted(
+            ((c, _waited_minutes(c, now)) for c in rows if c.status == "waiting"),
+            key=lambda item: not (item[0].details or {}).get("danger"),
+        ),
         active=[(c, agents.get(c.agent_id, "")) for c in rows if c.status == "active"],
         callbacks=[c for c in rows if c.status == "callback"],
         open_now=settings.open_at(now), hours=settings.hours_text,

@@ -30,7 +30,7 @@ from .. import validation as v
 from ..errors import ConflictError, ValidationError
 from ..logs import get_logger
 from ..models import LiveChat, LiveChatMessage, StaffUser, utcnow
-from . import notify
+from . import danger, notify
 from .settings import LiveChatSettings
 
 log = get_logger("casestore.livechat")
@@ -266,9 +266,9 @@ def route_message(session: Session, data: Any, settings: LiveChatSettings,
         session.refresh(chat)
     if chat.status in ROUTED_STATUSES:
         _store_message(session, chat, "resident", text, now, key)
-        replies = []
+        replies = danger.check_waiting_line(session, chat, text, now)  # 911 line first
         if chat.status == "waiting":
-            replies = [{"text": notify.still_waiting_text(queue_position(session, chat))}]
+            replies += [{"text": notify.still_waiting_text(queue_position(session, chat))}]
         return {"routed": True, "status": chat.status, "replies": replies}
     # A missed chat: a phone number asks for a call back; anything else is for the assistant.
     phone = _callback_number(text, sender)

@@ -1,0 +1,444 @@
+"""The life-safety detector (bot/actions/emergency.py, cues in config/emergency.yml).
+
+Messages written the way strangers write to 311: most never say fire,
+emergency or 911. Each list is one behaviour: every message in POSITIVE
+must be recognised as a danger to life, every message in NEGATIVE is an
+ordinary report that only shares words with one. The messages were written
+before the patterns and are not copied into them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import emergency
+from bot.actions.emergency import Emergency, detect, says_all_clear
+
+# (message, kind expected) -- English.
+POSITIVE_EN: list[tuple[str, str]] = [
+    # fire
+    ("a car is burning in the parking lot", "fire"),
+    ("the house next door is on fire", "fire"),
+    ("theres flames comin out the window of the apartment upstairs", "fire"),
+    ("my kitchen caught fire and its spreading", "fire"),
+    ("the dumpster behind the building is burning right up against the wall", "fire"),
+    ("apartment building across the street is going up in flames", "fire"),
+    ("woods behind my house are burning", "fire"),
+    ("my neighbors trailer is burning down", "fire"),
+    ("electrical outlet sparking and smoking in my bedroom", "fire"),
+    ("grass fire spreading toward the houses on cleveland ave", "fire"),
+    ("the car on the shoulder of I-20 just caught on fire", "fire"),
+    ("there's a pothole and my neighbor's house is on fire", "fire"),
+    # smoke
+    ("smoke pouring out of my neighbor's house", "smoke"),
+    ("black smoke coming from the roof of the house on my street", "smoke"),
+    ("thick smoke filling the hallway of my apartment building", "smoke"),
+    ("i can see smoke coming out from under my neighbors door", "smoke"),
+    ("smells like something burning inside the walls", "smoke"),
+    ("smoke coming out of the gas station store", "smoke"),
+    # gas
+    ("strong smell of gas in my house", "gas"),
+    ("I smell gas", "gas"),
+    ("i smell gas real bad outside the apartments", "gas"),
+    ("we can hear gas hissing from the meter", "gas"),
+    ("the contractor hit a gas line digging in the yard", "gas"),
+    ("smells like rotten eggs in the whole building and im getting dizzy", "gas"),
+    ("it smells like natural gas all over the block", "gas"),
+    # carbon monoxide
+    ("the carbon monoxide alarm is going off and my kids are throwing up", "carbon_monoxide"),
+    ("co detector keeps going off and we all have headaches", "carbon_monoxide"),
+    ("CO alarm beeping like crazy and my wife feels dizzy", "carbon_monoxide"),
+    ("i think we have carbon monoxide poisoning everyone is sick and sleepy",
+     "carbon_monoxide"),
+    # weapon
+    ("some guy waving a gun around outside the store", "weapon"),
+    ("man with a knife chasing people at the bus stop", "weapon"),
+    ("somebody just shot at a car on my street", "weapon"),
+    ("I heard gunshots and someone is screaming", "weapon"),
+    ("dude pulled a pistol on the cashier", "weapon"),
+    ("theres a guy with a rifle pointing it at houses", "weapon"),
+    ("someone is shooting outside right now", "weapon"),
+    ("shots fired outside", "weapon"),
+    ("there's a man with a gun at the gas station", "weapon"),
+    ("somebody got stabbed outside the club", "weapon"),
+    ("a man got shot in the parking lot of my building", "weapon"),
+    # violence / threat
+    ("there's a man threatening to kill his girlfriend next door", "violence"),
+    ("my neighbor is beating his wife i can hear her screaming", "violence"),
+    ("someone is breaking into my house right now", "violence"),
+    ("a group of guys are jumping a kid in the park", "violence"),
+    ("my ex is outside banging on the door saying he will hurt me", "violence"),
+    ("a man is attacking a woman at the marta station", "violence"),
+    ("guy punching a woman in the parking lot", "violence"),
+    ("someone is trying to drag a girl into a van", "violence"),
+    ("he says hes gonna kill me", "violence"),
+    ("a pit bull is attacking a little kid down the street", "violence"),
+    ("there's somebody inside my house and i'm hiding in the closet", "violence"),
+    # medical
+    ("my dad won't wake up", "medical"),
+    ("his lips are turning blue", "medical"),
+    ("she's having a seizure", "medical"),
+    ("my grandma is not breathing", "medical"),
+    ("my husband collapsed and isnt responding", "medical"),
+    ("I think my son took too many pills", "medical"),
+    ("my friend od'd in the bathroom", "medical"),
+    ("guy passed out on the sidewalk and hes not moving", "medical"),
+    ("he cut his arm really deep and it wont stop bleeding", "medical"),
+    ("my mom's having chest pains and cant catch her breath", "medical"),
+    ("my wife's face is drooping and she cant talk right", "medical"),
+    ("I think my neighbor is having a stroke", "medical"),
+    ("the baby is choking", "medical"),
+    ("old man fell and hit his head, hes bleeding a lot", "medical"),
+    ("my brother is having an allergic reaction and his throat is closing", "medical"),
+    ("she's unresponsive", "medical"),
+    ("i think he is having a heart attack", "medical"),
+    ("my roommate is foaming at the mouth", "medical"),
+    ("someone is lying on the ground not moving at the bus stop", "medical"),
+    ("there's a dead body behind the dumpster", "medical"),
+    ("my diabetic son is shaking and wont answer me", "medical"),
+    ("someone is hurt in the street", "medical"),
+    # self-harm
+    ("i want to kill myself", "self_harm"),
+    ("my friend says she is going to end her life tonight", "self_harm"),
+    ("my brother is on the bridge saying he's going to jump", "self_harm"),
+    # crash with injury
+    ("a lady got hit by a car and she's lying in the road", "crash_with_injury"),
+    ("bad wreck on peachtree and someone is hurt", "crash_with_injury"),
+    ("kid on a bike got hit by a truck", "crash_with_injury"),
+    ("car flipped over on the freeway with people inside", "crash_with_injury"),
+    ("motorcycle crash and the rider isn't moving", "crash_with_injury"),
+    ("a pedestrian was struck by a bus on ponce", "crash_with_injury"),
+    ("hit and run, the guy is laying in the street", "crash_with_injury"),
+    ("car accident at the light and the driver is bleeding", "crash_with_injury"),
+    # trapped
+    ("stuck in the elevator and my chest hurts", "trapped"),
+    ("my neighbor is trapped under a tree that fell on her car", "trapped"),
+    ("a man is pinned under his car", "trapped"),
+    ("we're trapped in our apartment and can't get out", "trapped"),
+    ("a worker got buried when the trench caved in", "trapped"),
+    ("my grandmother is stuck in an elevator at her building", "trapped"),
+    # water
+    ("kid fell in the creek and can't get out", "water"),
+    ("someone is drowning in the lake", "water"),
+    ("a man got swept away in the flood water", "water"),
+    ("car drove into the flooded underpass and people are on the roof", "water"),
+    ("a child fell into the pool and is not coming up", "water"),
+    ("my neighbor's little boy fell in the retention pond", "water"),
+    ("somebody fell in the river by the bridge", "water"),
+    # child in danger
+    ("baby locked in a hot car", "child_in_danger"),
+    ("toddler wandering alone in the middle of the highway", "child_in_danger"),
+    ("there's a kid left in a car in the walmart lot and it's 95 out", "child_in_danger"),
+    ("little boy on the roof about to fall", "child_in_danger"),
+    ("kids alone in a car crying with the windows up, it's really hot", "child_in_danger"),
+    # live wires
+    ("live power lines down on a car with people inside", "live_wires"),
+    ("power line fell and is sparking in the street", "live_wires"),
+    ("a wire is down on the sidewalk and it's buzzing", "live_wires"),
+    ("the transformer blew up and theres a line laying on the road", "live_wires"),
+    ("downed power line touching a car and the driver is still in it", "live_wires"),
+    ("live wire down on the sidewalk", "live_wires"),
+]
+
+# Texting forms, voice transcripts, odd Unicode and long messages (English).
+POSITIVE_EN_FORMS: list[tuple[str, str]] = [
+    ("ppl hurt bad wreck on 285", "crash_with_injury"),
+    ("some1 got shot on my block", "weapon"),
+    ("my dad wont wake up pls help", "medical"),
+    ("she not breathing!!!", "medical"),
+    ("uh yeah hi my husband he's uh he's not breathing i don't know what to do", "medical"),
+    ("yes there is a man uh laying in the road he got hit by a car", "crash_with_injury"),
+    ("MY SON IS HAVING A SEIZURE", "medical"),
+    ("she\u2019s having a seizure", "medical"),
+    ("\uff2d\uff39 \uff24\uff21\uff24 \uff37\uff2f\uff2e\u2019\uff34 \uff37\uff21\uff2b\uff25 "
+     "\uff35\uff30", "medical"),
+    ("he is\u00a0not breathing", "medical"),
+    ("his lips are turn\u200bing blue", "medical"),
+    ("Hi, I've been trying to reach someone about the pothole on my street for weeks. It has "
+     "gotten a lot worse since the rain and my tire popped last Tuesday. Anyway, right now "
+     "there's a guy lying in the road who got hit by a car and he isn't moving. Please help.",
+     "crash_with_injury"),
+    ("The streetlight on my corner has been out for a month and the sidewalk is cracked. "
+     "Also the house across the street has smoke pouring out of the upstairs window.",
+     "smoke"),
+    ("there's a man with a gun, nobody is hurt yet", "weapon"),
+    ("my dad is not breathing, nobody else is hurt", "medical"),
+    ("someones hurt", "medical"),
+    ("there is a fire in the apartment upstairs", "fire"),
+    ("i smell smoke in the building", "smoke"),
+]
+
+# (message, kind) -- Spanish, with and without accents, in different registers.
+POSITIVE_ES: list[tuple[str, str]] = [
+    ("hay un carro quemándose en el estacionamiento", "fire"),
+    ("la casa de al lado se está incendiando", "fire"),
+    ("hay llamas saliendo por la ventana del segundo piso", "fire"),
+    ("hay un incendio en la cocina", "fire"),
+    ("sale mucho humo de la casa del vecino", "smoke"),
+    ("hay humo negro saliendo del techo", "smoke"),
+    ("huele muchisimo a gas en mi casa", "gas"),
+    ("huele a gas", "gas"),
+    ("hay una fuga de gas en la calle y se oye como sale", "gas"),
+    ("la alarma de monoxido de carbono esta sonando y los niños estan vomitando",
+     "carbon_monoxide"),
+    ("un hombre con una pistola afuera de la tienda", "weapon"),
+    ("le dispararon a un muchacho en la esquina", "weapon"),
+    ("hay un tipo con un cuchillo amenazando a la gente", "weapon"),
+    ("apuñalaron a un señor en la parada del bus", "weapon"),
+    ("un hombre está amenazando con matar a su novia", "violence"),
+    ("mi vecino le está pegando a su esposa, ella está gritando", "violence"),
+    ("se están metiendo a robar a mi casa ahorita", "violence"),
+    ("unos hombres estan golpeando a un muchacho en el parque", "violence"),
+    ("mi papá no despierta", "medical"),
+    ("mi papa no despierta", "medical"),
+    ("mi hijo no respira", "medical"),
+    ("a mi esposo le duele el pecho y no puede respirar", "medical"),
+    ("mi hija está convulsionando", "medical"),
+    ("se le están poniendo morados los labios", "medical"),
+    ("mi abuela se desmayó y no responde", "medical"),
+    ("creo que a mi tio le dio un derrame cerebral, no puede hablar", "medical"),
+    ("mi hermano se tomó un montón de pastillas", "medical"),
+    ("está sangrando mucho y no para", "medical"),
+    ("le esta dando un ataque al corazon", "medical"),
+    ("hay un herido", "medical"),
+    ("xfa ayuda un señor se desmayo en la calle y no reacciona", "medical"),
+    ("mi novio dice que se va a matar", "self_harm"),
+    ("atropellaron a una señora y está tirada en la calle", "crash_with_injury"),
+    ("choque feo en la autopista y hay gente herida", "crash_with_injury"),
+    ("estoy atrapado en el elevador y me falta el aire", "trapped"),
+    ("un hombre quedó atrapado debajo de su carro", "trapped"),
+    ("el niño se cayó al arroyo y no puede salir", "water"),
+    ("mi vecino se está ahogando en la piscina", "water"),
+    ("a un señor se lo llevó la corriente del agua", "water"),
+    ("hay un bebé encerrado en un carro caliente", "child_in_danger"),
+    ("un niño chiquito caminando solo en medio de la carretera", "child_in_danger"),
+    ("hay cables de luz caídos encima de un carro con gente adentro", "live_wires"),
+    ("el cable de luz está echando chispas en la calle", "live_wires"),
+    ("mi papa\u0301 no despierta", "medical"),
+]
+
+ALL_POSITIVE = POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES
+
+NEGATIVE_EN: list[str] = [
+    "I need a free smoke alarm installed",
+    "the fire hydrant is leaking",
+    "burnt out car abandoned for weeks",
+    "water main break flooding the street",
+    "water main break flooding the street, nobody hurt",
+    "dead dog in the road",
+    "fireworks noise every night",
+    "tree fell on the fence, nobody hurt",
+    "gas station lot overgrown",
+    "sewer smell",
+    "the smoke detector keeps chirping",
+    "fire department should check the hydrant",
+    "the basketball court where we go shooting hoops has a broken rim",
+    "shooting hoops at the park court is broken",
+    "can I get a smoke detector for my elderly mom",
+    "the fire hydrant on my corner was hit by a car and is leaking",
+    "the stop sign got hit by a truck and is bent over",
+    "a dog got hit by a car and it's lying dead in the road",
+    "abandoned vehicle that was burned, been sitting there for a month",
+    "someone dumped a burned mattress on the curb",
+    "the streetlight is out and it's so dark someone could get hurt",
+    "this pothole is so deep it's going to kill somebody",
+    "this pothole is killing my tires",
+    "the traffic light is dead",
+    "people shooting off fireworks at 2am",
+    "the smoke shop next door leaves trash everywhere",
+    "my neighbor burns trash in his backyard every weekend",
+    "heat is out in my apartment and the landlord won't fix it",
+    "the bench at the bus stop is broken, an old lady fell on it yesterday",
+    "trash truck hit my mailbox",
+    "a car hit the light pole last night and the pole is lying on the sidewalk",
+    "the power is out on my whole street",
+    "cable line hanging low across the street",
+    "standing water in the ditch is breeding mosquitos",
+    "the creek behind my house is full of trash",
+    "the pool at the rec center needs cleaning",
+    "dead cat in the creek",
+    "kids playing in the street after dark, we need speed bumps",
+    "the kids are locked out of the park, the gate is always locked",
+    "car alarm going off for hours",
+    "carbon monoxide detector I got from the city keeps chirping, needs a battery",
+    "the smoke detector keeps beeping every few minutes",
+    "fire hydrant is open and spraying water everywhere",
+    "fire lane blocked by parked cars",
+    "the firehouse lawn needs mowing",
+    "my neighbor's dog attacked my cat",
+    "car break-ins in the neighborhood, can we get more lights",
+    "my car was broken into last night",
+    "storm drain choking with leaves",
+    "dead tree about to fall on my house",
+    "a tree fell on my car overnight, no one was in it",
+    "car accident at the intersection again, we need a traffic light",
+    "there was a wreck at 10th and peachtree, nobody was hurt, but the sign is down",
+    "blue recycling bin is broken",
+    "the lake at the park is full of algae",
+    "street sweeper never came",
+    "missing manhole cover, someone could fall in",
+    "kid's bike stuck in the storm drain grate",
+    "my car is stuck in the mud on the unpaved road",
+    "the elevator at the library has been out of service for weeks",
+    "smells like rotten eggs from the sewer grate",
+    "georgia power truck blocking the road while they work on the power lines",
+    "tree branches touching the power lines, need trimming",
+    "streetlight wire hanging out of the pole base",
+    "my neighbor is blocking my driveway and threatening to tow my car",
+    "the gunshot sensor on the pole is hanging loose",
+    "burning smell from the bbq restaurant exhaust every morning",
+    "the bbq place next door has smoke coming out of its smoker all day",
+    "my neighbor's chimney smoke blows into my window",
+    "homeless man sleeping at the bus stop",
+    "sinkhole opening up in my street",
+    "baby changing station broken in the park restroom",
+    "child car seat dumped on the side of the road",
+    "illegal dumping of tires behind the gas station",
+    "the gas meter is buried under overgrown bushes",
+    "pothole swallowed my tire and i almost crashed",
+    "drivers keep crashing into my fence every month",
+    "the rail on the bridge is broken, someone will fall into the river",
+    "dead end sign is missing",
+    "please come pick up the dead raccoon on the sidewalk",
+    "fire ant mound in the playground",
+    "the hot water at the rec center showers doesn't work",
+    "the shooting range noise is too loud",
+    "graffiti on the fire station wall",
+    "broken glass at the playground, kids could get cut",
+    "i smell smoke from my neighbor's cigarettes in the hallway",
+    "there's a fire lane in front of the school that people park in",
+]
+
+NEGATIVE_ES: list[str] = [
+    "necesito que me instalen una alarma de humo",
+    "el hidrante de incendios está goteando",
+    "hay un carro quemado abandonado desde hace semanas",
+    "se rompió una tubería de agua y se está inundando la calle, nadie herido",
+    "hay un perro muerto en la calle",
+    "los fuegos artificiales no dejan dormir todas las noches",
+    "se cayó un árbol sobre la cerca, nadie salió herido",
+    "el lote de la gasolinera está lleno de maleza",
+    "hay olor a drenaje en la calle",
+    "el detector de humo sigue pitando",
+    "la cancha de basquet del parque tiene el aro roto",
+    "el semáforo no funciona",
+    "los bomberos deberían revisar el hidrante",
+    "se llevaron mi bote de basura",
+    "el agua del arroyo está sucia",
+    "hay un choque cada semana en esta esquina, necesitamos un semáforo",
+    "un carro chocó el poste de luz anoche",
+    "cables de internet colgando muy bajos sobre la calle",
+]
+
+ALL_NEGATIVE = NEGATIVE_EN + NEGATIVE_ES
+
+ALL_CLEAR = [
+    "no one is hurt",
+    "nobody's in danger",
+    "it's not an emergency",
+    "no one's inside",
+    "nobody was hurt",
+    "no one was inside the car",
+    "everyone is safe",
+    "everybody got out ok",
+    "its not an emergency just reporting it",
+    "nah nobody hurt",
+    "nadie está en peligro",
+    "no hay nadie herido",
+    "nadie salió herido",
+    "todos estamos bien",
+    "no es una emergencia",
+    "no hay nadie adentro",
+]
+
+NOT_ALL_CLEAR = [
+    "someone is hurt",
+    "I don't know if anyone is inside",
+    "the pothole is huge",
+    "it's not an emergency?? he's not breathing",
+    "no one is hurt but there is a man with a gun",
+    "si hay alguien herido",
+    "yes",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), ALL_POSITIVE)
+def test_a_danger_to_life_is_recognised_with_its_kind(text, kind):
+    found = detect(text)
+    assert found is not None, text
+    assert found.kind == kind
+
+
+@pytest.mark.parametrize("text", ALL_NEGATIVE)
+def test_an_ordinary_report_sharing_words_is_not_an_emergency(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ALL_CLEAR)
+def test_a_resident_saying_nobody_is_in_danger_is_all_clear(text):
+    assert says_all_clear(text)
+
+
+@pytest.mark.parametrize("text", NOT_ALL_CLEAR)
+def test_a_danger_or_an_unrelated_answer_is_not_all_clear(text):
+    assert not says_all_clear(text)
+
+
+def test_the_cue_is_the_words_of_the_original_message():
+    text = "Hello. Smoke pouring out of my neighbor’s house!"
+    found = detect(text)
+    assert isinstance(found, Emergency)
+    assert found.cue == text[found.start:found.end]
+    assert "Smoke pouring" in found.cue
+
+
+def test_the_result_is_immutable():
+    found = detect("he is not breathing")
+    with pytest.raises(AttributeError):
+        found.kind = "fire"  # type: ignore[misc]
+
+
+def test_an_exclusion_only_removes_the_cue_it_overlaps():
+    # "gas station" neutralises the gas cue, not the smoke pouring out of it.
+    assert detect("gas station lot overgrown") is None
+    assert detect("smoke pouring out of the gas station").kind == "smoke"
+
+
+def test_strong_cues_are_never_excluded():
+    assert detect("nobody hurt, but a guy just pulled a gun").kind == "weapon"
+    assert detect("shooting hoops when a man pulled out a gun").kind == "weapon"
+
+
+def test_empty_and_blank_messages_are_not_emergencies():
+    assert detect("") is None
+    assert detect("   \n") is None
+    assert not says_all_clear("")
+
+
+def test_the_cues_load_lazily_once_from_the_configured_file(tmp_path, monkeypatch):
+    cues = tmp_path / "cues.yml"
+    cues.write_text(
+        "fragments: {}\n"
+        "kinds:\n  fire:\n    strong: []\n    patterns: ['purple flames?']\n"
+        "exclusions: []\nall_clear: ['all good']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EMERGENCY_CUES", str(cues))
+    emergency.reset_cache()
+    try:
+        assert detect("purple flames in the yard").kind == "fire"
+        assert detect("he is not breathing") is None
+        cues.write_text("kinds: {}\n", encoding="utf-8")
+        assert detect("purple flames") is not None  # cached: read once
+    finally:
+        monkeypatch.delenv("EMERGENCY_CUES")
+        emergency.reset_cache()
+    assert detect("he is not breathing").kind == "medical"
+
+
+def test_enough_messages_are_covered():
+    assert len(ALL_POSITIVE) >= 120
+    assert len(POSITIVE_ES) >= 30
+    assert len(ALL_NEGATIVE) >= 80
+    assert len(set(ALL_POSITIVE)) == len(ALL_POSITIVE)
+    assert len(set(ALL_NEGATIVE)) == len(ALL_NEGATIVE)
