@@ -13,9 +13,12 @@ from bot.actions.addresses import check_address, find_address
         ("the trash wasn't picked up on Thursday at 412 Boulevard SE", "412 Boulevard SE"),
         ("can u fix the hole in front of 1280 Peachtree St NE", "1280 Peachtree St NE"),
         ("dead raccoon in the road at 1700 Hollywood Rd NW", "1700 Hollywood Rd NW"),
-        ("road is broken at the corner of north ave and techwood dr", "North Ave & Techwood Dr"),
-        ("hole in road 14th & spring", "14th & Spring"),
-        ("the swings are broken at Piedmont Park", "Piedmont Park"),
+        (
+            "road is broken at the corner of north ave and techwood dr",
+            "North Ave NW & Techwood Dr NW",
+        ),
+        ("hole in road 14th & spring", "14th St NW & Spring St NW"),
+        ("the swings are broken at Piedmont Park", "Piedmont Park, 400 Park Dr NE"),
     ],
 )
 def test_a_location_is_found_inside_a_report(text, expected):
@@ -30,12 +33,12 @@ def test_a_report_without_a_location_yields_none(text):
 @pytest.mark.parametrize(
     ("text", "expected", "kind"),
     [
-        ("412 boulevard se", "412 Boulevard SE", "street"),
-        ("1280 peachtree street northeast", "1280 Peachtree St NE", "street"),
-        ("960 Dill Ave SW apt 3", "960 Dill Ave SW", "street"),
-        ("55 trinity ave sw, Atlanta, GA 30303", "55 Trinity Ave SW", "street"),
-        ("10th st and piedmont ave", "10th St & Piedmont Ave", "intersection"),
-        ("Piedmont Park", "Piedmont Park", "landmark"),
+        ("412 boulevard se", "412 Boulevard SE", "address"),
+        ("1280 peachtree street northeast", "1280 Peachtree St NE", "address"),
+        ("960 Dill Ave SW apt 3", "960 Dill Ave SW", "address"),
+        ("55 trinity ave sw, Atlanta, GA 30303", "55 Trinity Ave SW", "address"),
+        ("10th st and piedmont ave", "10th St NE & Piedmont Ave NE", "intersection"),
+        ("Piedmont Park", "Piedmont Park, 400 Park Dr NE", "named_place"),
     ],
 )
 def test_locations_are_normalised(text, expected, kind):
