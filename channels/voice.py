@@ -1,18 +1,30 @@
 """Phone IVR through Twilio Voice: ``POST /voice`` greets, ``POST /voice/gather`` converses.
 
-Every step is a ``<Gather input="speech dtmf">`` with speech hints from the
-catalog's service names; buttons are read as "For Yes, press 1." and a case
-number can be keyed and finished with ``#``. The menu: 1 report a problem
-(the IVR asks for a description, which goes to the assistant), 2 case status
-(the IVR asks for the number), 0 a person (``<Dial>`` to AGENT_PHONE_NUMBER). Silence gets one
-reprompt and then a polite goodbye. The turn number travels in the action URL
-(``?turn=n``) and makes the provider message id ``<CallSid>:<n>``, so a
-repeated request is not processed twice. When the assistant is slow the
+The greeting is open: "Tell me in a few words what you're calling about. Or
+press 1 to report a problem, 2 for a case's status, 0 for a person." What the
+caller says goes straight to the assistant as their first message; the keys
+are shortcuts (1: the IVR asks for a description; 2: it asks for the case
+number, keyed and finished with ``#`` or said; 0: ``<Dial>`` to
+AGENT_PHONE_NUMBER, or the staffed hours when agents are off). Only a bare
+menu word ("report", "status", "agent", "operator", "representative", "a
+person") acts as its shortcut. Silence, unclear speech at the greeting
+(Twilio's Confidence under ``MIN_CONFIDENCE``) or an unknown key there gets
+one reprompt (``&retry=1`` in the action URL), then a polite goodbye.
+
+Every step is a ``<Gather input="speech dtmf">`` whose speech hints are the
+offered button titles, the menu words, the catalog's service names and common
+problem words. Buttons are read as a short menu ("For Pothole, press 1 or say
+pothole."); a key or the spoken title ("the pothole one") sends that button's
+payload, anything else is free text for the assistant. The turn number
+travels in the action URL (``?turn=n``) and makes the provider message id
+``<CallSid>:<n>`` for every message the assistant gets, the first included, so
+a repeated request is not processed twice. When the assistant is slow the
 caller hears "one moment" and ``/voice/wait`` picks the reply up.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -23,20 +35,44 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from channels import addresses, casestore_client, livechat
 from channels.inbox import Incoming, mark_done, receive
 from channels.rasa_client import neutralise
-from channels.render import all_buttons, pick_button, speech_text, voice_prompt
+from channels.render import (
+    all_buttons,
+    pick_button,
+    pick_spoken_button,
+    speech_text,
+    voice_prompt,
+)
 from channels.store import InboxMessage, session
 from channels.twilio_api import twilio_signed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-MENU = (
-    "Welcome to {city} 3 1 1. If this is an emergency, hang up and dial 9 1 1. "
-    "To report a problem, press 1 or say report. "
-    "To check the status of a case, press 2 or say status. "
-    "To speak with a person, press 0."
+GREETING = (
+    "Welcome to {city} 3 1 1. If someone is in danger, hang up and dial 9 1 1. "
+    "Tell me in a few words what you're calling about. "
+    "Or press 1 to report a problem, 2 for a case's status, 0 for a person."
 )
 REPORT_PROMPT = "Please describe the problem and where it is."
 STATUS_PROMPT = "Please key your case number, then press the pound key. Or say the number."
+# Said alone at the greeting, these act as the keys; any other speech goes to the assistant.
+MENU_WORDS = {
+    "report": "report", "status": "status", "agent": "agent", "operator": "agent",
+    "representative": "agent", "a person": "agent",
+}
+MENU_KEYS = {"1": "report", "2": "status", "0": "agent"}
+# Twilio's Confidence (0-1) under which speech at the greeting is asked again;
+# 0 or missing means the recogniser gave no score, and the words are used.
+MIN_CONFIDENCE = 0.4
+# Speech hints besides the catalog's service names (Twilio: <= 500 entries of <= 100 chars).
+PROBLEM_WORDS = (
+    "pothole", "hole in the road", "streetlight", "street light out", "traffic light",
+    "stop sign", "sidewalk", "trash", "garbage", "recycling", "missed pickup", "bulk pickup",
+    "trash can", "graffiti", "illegal dumping", "abandoned car", "parked car",
+    "blocking my driveway", "dead animal", "water leak", "water main break", "no water",
+    "sewer", "sewage", "storm drain", "flooding", "fire hydrant", "fallen tree", "tree down",
+    "high grass", "overgrown", "noise", "loud music", "speeding", "homeless", "water bill",
+    "case number", "case status",
+)
 _WAIT_ROUNDS = 3
 
 
@@ -44,9 +80,18 @@ def _xml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _hints() -> str:
+def _hints(buttons: list[dict[str, str]]) -> str:
+    """Offered titles, menu words, the catalog's service names, problem words: ", "-joined."""
     names = casestore_client.service_names(current_app)
-    return ", ".join(["report", "status", "agent"] + names)[:1000]
+    phrases = [b["title"] for b in buttons] + list(MENU_WORDS) + names + list(PROBLEM_WORDS)
+    hints: dict[str, str] = {}
+    for phrase in phrases:
+        # A name such as "Traffic safety request (speeding, speed humps)" gives each part.
+        for part in re.split(r"[(),;/]", phrase):
+            words = " ".join(re.findall(r"[\w'-]+", part))[:100].strip()
+            if words and len(hints) < 500:
+                hints.setdefault(words.casefold(), words)
+    return ", ".join(hints.values())
 
 
 def gather(
@@ -55,17 +100,19 @@ def gather(
     """A TwiML step that says ``prompt`` and listens; silence goes to /voice/silence.
 
     ``step`` is ``menu`` or ``status`` for the IVR's own questions (empty when
-    the assistant asked); ``silences`` counts silences so far (one reprompt, then goodbye).
+    the assistant asked); ``silences`` counts misses so far (one reprompt, then
+    goodbye): after one, the action URL carries ``&retry=1``.
     """
     suffix = f"&step={step}" if step else ""
+    retry = "&retry=1" if silences else ""
     response = VoiceResponse()
     options: dict[str, Any] = {
         "input": "speech dtmf",
-        "action": f"/voice/gather?turn={turn}{suffix}",
+        "action": f"/voice/gather?turn={turn}{suffix}{retry}",
         "method": "POST",
         "timeout": 6,
         "speech_timeout": "auto",
-        "hints": _hints(),
+        "hints": _hints(buttons),
     }
     if step == "menu" or (step != "status" and 0 < len(buttons) < 10):
         options["num_digits"] = 1
@@ -98,42 +145,58 @@ def _step() -> str:
 
 
 def _ask(address: str, turn: int, prompt: str, step: str = "") -> Response:
-    """The IVR's own question (menu, describe the problem, key the case number)."""
+    """The IVR's own question (greeting, describe the problem, key the case number)."""
     addresses.remember_prompt(current_app, address, prompt, [])
     return _xml(gather(prompt, turn, [], step=step))
 
 
 def _speak(address: str, turn: int, messages: list[dict[str, Any]]) -> VoiceResponse:
-    prompt = voice_prompt(messages) or "Is there anything else?"
+    prompt = voice_prompt(messages, say_titles=True) or "Is there anything else?"
     buttons = all_buttons(messages)
     addresses.remember_prompt(current_app, address, prompt, buttons)
     return gather(prompt, turn + 1, buttons)
 
 
+def _greeting() -> str:
+    return GREETING.format(city=current_app.config["CITY_NAME"])
+
+
 @bp.post("")
 @twilio_signed
 def call_started():  # noqa: ANN201
-    """Greeting and menu."""
-    return _ask(_call_address(), 1, MENU.format(city=current_app.config["CITY_NAME"]), "menu")
+    """The open greeting: say what it is about, or press a key."""
+    return _ask(_call_address(), 1, _greeting(), "menu")
 
 
-def _menu_choice(digits: str, speech: str) -> str:
-    words = speech.casefold()
-    if digits == "0" or any(w in words for w in ("agent", "person", "operator", "representative")):
-        return "agent"
-    if digits == "1" or "report" in words:
-        return "report"
-    if digits == "2" or "status" in words:
-        return "status"
-    return ""
+def _menu_word(speech: str) -> str:
+    """The shortcut a bare menu word stands for ("Report." -> "report"), else ""."""
+    return MENU_WORDS.get(" ".join(re.findall(r"[a-z]+", speech.casefold())), "")
 
 
-def _menu(address: str, turn: int, digits: str, speech: str) -> Response:
-    choice = _menu_choice(digits, speech)
+def _unclear() -> bool:
+    """Twilio scored the speech under ``MIN_CONFIDENCE`` (no score counts as clear)."""
+    try:
+        confidence = float(request.form.get("Confidence", ""))
+    except ValueError:
+        return False
+    return 0 < confidence < MIN_CONFIDENCE
+
+
+def _menu(address: str, turn: int, digits: str, speech: str) -> Response | None:
+    """The greeting's answer: a key or menu word is a shortcut; None relays the speech."""
+    if digits:
+        choice = MENU_KEYS.get(digits, "")
+    elif _unclear():
+        choice = ""
+    else:
+        choice = _menu_word(speech)
+        if not choice:
+            return None  # the caller said what it is about: the assistant's first message
     if choice == "agent":
         closed = livechat.agent_line_closed_text(current_app)
         if closed:  # outside staffed hours: say when, and offer the assistant instead
-            return _ask(address, turn + 1, f"{closed} To report a problem, press 1. "
+            return _ask(address, turn + 1, f"{closed} Tell me in a few words what you're "
+                        "calling about. To report a problem, press 1. "
                         "To check the status of a case, press 2.", "menu")
         response = VoiceResponse()
         response.say("Connecting you with a person. Please hold.")
@@ -143,8 +206,11 @@ def _menu(address: str, turn: int, digits: str, speech: str) -> Response:
         return _ask(address, turn + 1, REPORT_PROMPT)
     if choice == "status":
         return _ask(address, turn + 1, STATUS_PROMPT, "status")
-    prompt = "Sorry, I did not get that. " + MENU.format(city=current_app.config["CITY_NAME"])
-    return _ask(address, turn + 1, prompt, "menu")
+    return _missed(address, turn, _retried(), "Sorry, I did not get that. ")
+
+
+def _retried() -> bool:
+    return request.args.get("retry") == "1"
 
 
 @bp.post("/gather")
@@ -155,17 +221,20 @@ def gathered():  # noqa: ANN201
     digits = request.form.get("Digits", "").strip().rstrip("#")
     speech = request.form.get("SpeechResult", "").strip()
     if not digits and not speech:
-        return _silence(address, turn, 1)
+        return _missed(address, turn, _retried())
     if step == "menu":
-        return _menu(address, turn, digits, speech)
+        answer = _menu(address, turn, digits, speech)
+        if answer is not None:
+            return answer
+    offered = addresses.offered_buttons(current_app, address) if step != "status" else []
+    button = pick_button(digits, offered) if digits else pick_spoken_button(speech, offered)
     if step == "status":
         number = neutralise(digits or speech)
         text = current_app.config["STATUS_TEXT_TEMPLATE"].format(number=number)
-    elif digits:
-        button = pick_button(digits, addresses.offered_buttons(current_app, address))
-        text = button["payload"] if button else digits
+    elif button is not None:
+        text = button["payload"]  # offered to this caller: may be an intent ("/report_pothole")
     else:
-        text = neutralise(speech)
+        text = digits or neutralise(speech)
     outcome = receive(Incoming("voice", f"{address[6:]}:{turn}", address, text, speech or digits))
     if outcome.replies is not None:
         response = _xml(_speak(address, turn, outcome.replies))
@@ -225,12 +294,17 @@ def wait():  # noqa: ANN201
 def silence():  # noqa: ANN201
     """No input: repeat the question once, then say goodbye."""
     count = request.args.get("count", "1")
-    return _silence(_call_address(), _turn(), int(count) if count.isdigit() else 2)
+    return _missed(_call_address(), _turn(), not count.isdigit() or int(count) > 1)
 
 
-def _silence(address: str, turn: int, count: int) -> Response:
-    if count <= 1:
-        prompt = "Sorry, I did not hear anything. " + addresses.last_prompt(current_app, address)
+def _missed(
+    address: str, turn: int, retried: bool, why: str = "Sorry, I did not hear anything. "
+) -> Response:
+    """Nothing usable heard: the first time ask again (``why`` + the last question), then
+    goodbye."""
+    if not retried:
+        asked = addresses.last_prompt(current_app, address)
+        prompt = why + (asked or (_greeting() if _step() == "menu" else ""))
         return _xml(gather(prompt, turn, addresses.offered_buttons(current_app, address),
                            step=_step(), silences=1))
     response = VoiceResponse()
