@@ -1,0 +1,124 @@
+"""The refiner's decisions as pure functions (no Rasa objects), so they are tested directly.
+
+``refine`` combines DIET's ranking with the linear model's probabilities (for
+the whole message and, for a long one, for each piece) and then applies the
+rules that must not depend on a classifier: danger to people, case numbers,
+"nobody is in danger".
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.actions.emergency import detect, says_all_clear
+
+from bot.actions.parsing import find_case_number
+
+# What a resident wants done; small talk in a long story ("thanks so much",
+# "hi") is never its point.
+SMALL_TALK = frozenset(
+    {"greet", "goodbye", "thanks", "affirm", "deny", "inform", "skip", "retry", "cancel"}
+)
+ABOUT_A_CASE = ("check_status", "add_info", "withdraw_case")
+RANKING_LENGTH = 10
+
+_NEW_REPORT = re.compile(
+    r"(?i)\b(?:(?:a|an|another|new|different|second|separate|other)\s+"
+    r"(?:problem|issue|report|complaint|one|thing)|also (?:want|need) to report|"
+    r"(?:otro|nuevo|nueva) (?:problema|reporte|caso))\b"
+)
+_WITHDRAW = re.compile(
+    r"(?i)\b(?:withdraw\w*|by (?:accident|mistake)|"
+    r"(?:cancel|close|drop|delete|take back)\w* (?:my |the |that |this )?"
+    r"(?:report|case|request|ticket)|(?:no longer|not) need(?:ed)?|"
+    r"(?:already|got it) (?:fixed|taken care of|handled|hauled|picked up)|"
+    r"cancel(?:ar)? (?:mi |el )?(?:reporte|caso)|por error|ya no (?:hace falta|es necesario))"
+)
+_UPDATE = re.compile(
+    r"(?i)\b(?:worse|still|again|getting bigger|another photo|adding|add (?:a|this)|"
+    r"more info|update (?:on|to) (?:it|that)|peor|todav[ií]a)\b"
+)
+_STATUS = re.compile(
+    r"(?i)\b(?:status|update|news|any word|what happened|when will|how long|progress|"
+    r"estado|cu[aá]ndo|qu[eé] pas[oó])\b"
+)
+
+
+def normalise(scores: dict[str, float]) -> dict[str, float]:
+    """Scale scores to sum to one (an empty or all-zero dict stays as it is)."""
+    total = sum(scores.values())
+    return {k: v / total for k, v in scores.items()} if total > 0 else dict(scores)
+
+
+def combine(
+    diet: dict[str, float],
+    whole: dict[str, float],
+    pieces: list[dict[str, float]],
+    linear_weight: float,
+) -> dict[str, float]:
+    """Mix DIET and the linear model; for a long message, add its most telling piece."""
+    if not whole:
+        return dict(diet)
+    names = set(diet) | set(whole)
+    mixed = {
+        n: (1 - linear_weight) * diet.get(n, 0.0) + linear_weight * whole.get(n, 0.0)
+        for n in names
+    }
+    if pieces:
+        best: dict[str, float] = {}
+        for probs in pieces:
+            for name, p in probs.items():
+                if name not in SMALL_TALK and p > best.get(name, 0.0):
+                    best[name] = p
+        # A long message is about a goal, not small talk: its pieces vote as much
+        # as the whole, and the small-talk share is dropped.
+        mixed = {
+            n: 0.0 if n in SMALL_TALK else 0.5 * mixed.get(n, 0.0) + 0.5 * best.get(n, 0.0)
+            for n in set(mixed) | set(best)
+        }
+    return normalise(mixed)
+
+
+def _top(scores: dict[str, float], names: tuple[str, ...]) -> str:
+    return max(names, key=lambda n: scores.get(n, 0.0))
+
+
+def apply_rules(text: str, scores: dict[str, float]) -> tuple[str, float] | None:
+    """The intent the rules impose, with its confidence, or None to keep the classifiers'."""
+    top = max(scores, key=scores.get) if scores else None
+    if detect(text):
+        return "emergency", 1.0
+    if find_case_number(text).number and not _NEW_REPORT.search(text):
+        if top in ABOUT_A_CASE:
+            return None
+        if _WITHDRAW.search(text):
+            return "withdraw_case", 0.95
+        if top and (top.startswith("report_") or top in SMALL_TALK or top == "out_of_scope"):
+            if _UPDATE.search(text) and not _STATUS.search(text):
+                return "add_info", 0.9
+            return "check_status", 0.9
+    if says_all_clear(text) and not (top or "").startswith("report_") and top != "emergency":
+        return "all_clear", 1.0
+    return None
+
+
+def refine(
+    text: str,
+    diet: dict[str, float],
+    whole: dict[str, float],
+    pieces: list[dict[str, float]],
+    linear_weight: float,
+) -> tuple[dict, list[dict]]:
+    """Return Rasa's ``intent`` and ``intent_ranking`` values for this message."""
+    scores = combine(diet, whole, pieces, linear_weight)
+    imposed = apply_rules(text, scores)
+    if imposed:
+        name, confidence = imposed
+        rest = normalise({k: v for k, v in scores.items() if k != name})
+        scores = {name: confidence, **{k: v * (1 - confidence) for k, v in rest.items()}}
+    ranking = [
+        {"name": name, "confidence": round(conf, 6)}
+        for name, conf in sorted(scores.items(), key=lambda kv: -kv[1])[:RANKING_LENGTH]
+    ]
+    intent = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+    return dict(intent), ranking

@@ -1,0 +1,105 @@
+"""The NLU refiner's decisions (bot/nlu/rules.py, bot/nlu/refiner.py): pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.refiner import split_pieces
+from bot.nlu.rules import apply_rules, combine, refine
+
+REPORT = {"report_pothole": 0.6, "check_status": 0.2, "greet": 0.2}
+
+
+def test_the_two_opinions_are_averaged_and_sum_to_one():
+    mixed = combine({"report_pothole": 0.2, "greet": 0.8}, {"report_pothole": 1.0}, [], 0.5)
+    assert mixed == pytest.approx({"report_pothole": 0.6, "greet": 0.4})
+
+
+def test_without_a_linear_model_diet_decides_alone():
+    assert combine({"greet": 0.9, "thanks": 0.1}, {}, [], 0.5) == {"greet": 0.9, "thanks": 0.1}
+
+
+def test_a_long_story_is_decided_by_its_most_telling_piece_not_by_its_small_talk():
+    diet = {"thanks": 0.5, "report_no_water": 0.3, "report_water_leak": 0.2}
+    whole = {"thanks": 0.4, "report_no_water": 0.3, "report_water_leak": 0.3}
+    pieces = [{"thanks": 0.9, "report_water_leak": 0.1}, {"report_water_leak": 0.95}]
+    mixed = combine(diet, whole, pieces, 0.5)
+    assert max(mixed, key=mixed.get) == "report_water_leak"
+    assert mixed["thanks"] == 0.0
+
+
+def test_danger_to_people_is_an_emergency_whatever_the_classifiers_say():
+    assert apply_rules("a lady got hit by a car and she's lying in the road", REPORT) == (
+        "emergency",
+        1.0,
+    )
+
+
+def test_a_message_with_a_case_number_asks_about_that_case():
+    text = "any update on the tree I reported, number 26-004412?"
+    assert apply_rules(text, {"report_fallen_tree": 0.7, "check_status": 0.3}) == (
+        "check_status",
+        0.9,
+    )
+
+
+def test_a_case_number_with_news_about_the_problem_adds_to_the_case():
+    text = "they gave me 26-010977 for the sewer smell last week and it's worse now"
+    assert apply_rules(text, {"report_sewer_backup": 0.8}) == ("add_info", 0.9)
+
+
+def test_a_case_number_with_a_withdrawal_withdraws():
+    text = "I filed 26-000123 by accident, sorry"
+    assert apply_rules(text, {"report_pothole": 0.8}) == ("withdraw_case", 0.95)
+
+
+def test_a_case_number_beside_a_plainly_new_report_stays_a_report():
+    text = "my last one was 26-000123 but this is a new problem: a pothole on Oak St"
+    assert apply_rules(text, {"report_pothole": 0.8}) is None
+
+
+def test_the_classifiers_answer_about_a_case_stands():
+    assert apply_rules("status of 26000123", {"check_status": 0.9}) is None
+
+
+def test_nobody_in_danger_is_all_clear_unless_it_reports_a_problem():
+    assert apply_rules("no one is hurt", {"deny": 0.7, "report_pothole": 0.3}) == (
+        "all_clear",
+        1.0,
+    )
+    assert apply_rules("tree fell on my fence, no one is hurt", {"report_fallen_tree": 0.9}) is None
+
+
+def test_refine_puts_the_imposed_intent_first_and_keeps_the_rest_ranked():
+    intent, ranking = refine(
+        "my dad won't wake up", {"report_general_inquiry": 0.7, "greet": 0.3}, {}, [], 0.5
+    )
+    assert intent == {"name": "emergency", "confidence": 1.0}
+    assert [r["name"] for r in ranking] == ["emergency", "report_general_inquiry", "greet"]
+
+
+def test_short_messages_are_read_whole():
+    assert split_pieces("pothole on my street", 18, 12) == []
+
+
+def test_a_long_story_is_cut_into_its_sentences():
+    story = (
+        "I have lived on this street for twenty years and never complained. "
+        "Last week the city crew came by and dug something up. "
+        "Now there is water bubbling up between the bricks by the curb."
+    )
+    assert split_pieces(story, 18, 12) == [
+        "I have lived on this street for twenty years and never complained.",
+        "Last week the city crew came by and dug something up.",
+        "Now there is water bubbling up between the bricks by the curb.",
+    ]
+
+
+def test_a_long_transcript_without_punctuation_is_cut_into_overlapping_windows():
+    words = " ".join(f"w{i}" for i in range(24))
+    pieces = split_pieces(words, 18, 12)
+    assert pieces == [
+        " ".join(f"w{i}" for i in range(0, 12)),
+        " ".join(f"w{i}" for i in range(6, 18)),
+        " ".join(f"w{i}" for i in range(12, 24)),
+    ]
