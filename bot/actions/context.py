@@ -87,6 +87,24 @@ def latest_text(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("text") or "").strip()
 
 
+def effective_text(tracker: Tracker) -> str:
+    """The words the resident meant: after a button press (``/report_pothole``), the
+    message before it, which the clarifying question was about."""
+    text = latest_text(tracker)
+    if not text.startswith("/"):
+        return text
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if not seen_latest:
+            seen_latest = True
+            continue
+        earlier = (event.get("text") or "").strip()
+        return "" if earlier.startswith("/") else earlier
+    return ""
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     """Return the latest user message's intent name."""
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")

@@ -1,4 +1,4 @@
-"""Handing the conversation to a human 311 agent, and offering one when the assistant is stuck.
+"""Handing the conversation to a human 311 agent.
 
 ``action_handoff_to_agent`` opens a live chat in the case store
 (``POST /api/v1/live-chats`` with the service token). It sends what the
@@ -9,8 +9,8 @@ and a rough wait, or with the staffed hours when nobody is on duty; the
 resident is told either, and from then on the channels route their messages
 to the agent until the agent ends the chat.
 
-``action_offer_agent`` answers a fallback: the first time with the usual
-"not sure" reply, the second time in a row with a button to reach a person.
+When the assistant is stuck (two misunderstandings in a row),
+``bot.actions.clarify`` offers a person among its choices.
 """
 
 from __future__ import annotations
@@ -126,27 +126,4 @@ class ActionHandoffToAgent(Action):
             return []
         message = (answer or {}).get("message")
         dispatcher.utter_message(text=str(message) if message else UNAVAILABLE)
-        return []
-
-
-class ActionOfferAgent(Action):
-    """``action_offer_agent``: after two misunderstandings in a row, offer a person."""
-
-    def name(self) -> str:
-        return "action_offer_agent"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if consecutive_fallbacks(tracker) < 2:
-            dispatcher.utter_message(response="utter_not_sure")
-            return []
-        dispatcher.utter_message(
-            text="Sorry, I'm having trouble understanding. Would you like to chat with a "
-            "311 agent?",
-            buttons=[
-                {"title": "Talk to a person", "payload": "/human_agent"},
-                {"title": "Keep going with the assistant", "payload": "/deny"},
-            ],
-        )
         return []

@@ -13,16 +13,17 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import attributes as attrs
 from bot.actions import casestore_client as store
-from bot.actions.addresses import find_address
+from bot.actions.addresses import find_address, find_place
 from bot.actions.context import (
     channel,
     channel_address,
+    effective_text,
     format_date,
     idempotency_key,
     latest_intent,
@@ -35,6 +36,7 @@ from bot.actions.context import (
 from bot.actions.parsing import format_case_number, mentions_emergency, parse_yes_no
 from bot.actions.report_form import SKIPPED, service_attribute_list, service_info
 from bot.actions.safety import guarded
+from bot.actions.volunteered import description_of, volunteered
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +51,12 @@ REPORT_SLOTS = (
     "pending_attribute",
     "duplicate_case",
     "follow_duplicate",
+    "contact",
     "contact_email",
     "contact_name",
     "contact_phone",
     "report_confirmed",
+    "failed_tries",
     "media_urls",
     "emergency_stop",
     "submit_pending",
@@ -79,8 +83,8 @@ class ActionStartReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events = reset_report()
-        text = latest_text(tracker)
+        events = reset_report() + [SlotSet("held_report", None)]
+        text = effective_text(tracker)
         if mentions_emergency(text):
             dispatcher.utter_message(response="utter_emergency")
             return events + [SlotSet("emergency_stop", True)]
@@ -98,15 +102,18 @@ class ActionStartReport(Action):
             service = None
         events.append(SlotSet("service_code", service_code))
         point = shared_location(tracker)
-        address = find_address(text)
-        if point or address:
-            events.append(SlotSet("location", "shared" if point else address))
-        # A message that is more than a keyword already describes the problem.
-        if len(text.split()) >= 4 and not text.startswith("/"):
-            events.append(SlotSet("description", text[:4000]))
-        prefilled = attrs.prefill(store.service_attributes(service), text)
-        if prefilled:
-            events.append(SlotSet("attributes", prefilled))
+        place = None if point else find_place(text)
+        if point or place:
+            events.append(SlotSet("location", "shared" if point else place.value))
+            if place is not None and place.lat is not None:
+                events += [SlotSet("lat", place.lat), SlotSet("long", place.long)]
+        # A message that is more than a keyword already describes the problem
+        # (its contact details go to their own slots, not into the description).
+        described = description_of(text) if not text.startswith("/") else ""
+        if len(described.split()) >= 4:
+            events.append(SlotSet("description", described[:4000]))
+        said = volunteered(text, store.service_attributes(service), {}, {})
+        events += [SlotSet(slot, value) for slot, value in said.items()]
         if media_urls(tracker):
             events.append(SlotSet("media_urls", media_urls(tracker)))
         dispatcher.utter_message(text=f"I can report that to the City as: {name}.")
@@ -190,7 +197,12 @@ def summary(tracker: Tracker, service: dict) -> str:
         for s in ("contact_name", "contact_email", "contact_phone")
         if tracker.get_slot(s) not in (None, SKIPPED)
     ]
-    parts.append(f"Contact: {', '.join(contact)}." if contact else "No contact details.")
+    if contact:
+        parts.append(f"Updates to: {', '.join(contact)}.")
+    elif channel_address(tracker) and channel(tracker) not in ("webchat", "voice"):
+        parts.append("Updates will come here.")
+    else:
+        parts.append("No contact details.")
     if tracker.get_slot("media_urls"):
         parts.append(f"{len(tracker.get_slot('media_urls'))} photo(s).")
     parts.append("Shall I file it?")
@@ -268,7 +280,7 @@ class ActionSubmitReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.get_slot("emergency_stop"):
-            return reset_report()
+            return reset_report() + [SlotSet("held_report", held_report(tracker))]
         my_cases = list(tracker.get_slot("my_cases") or [])
         if tracker.get_slot("follow_duplicate") is True and tracker.get_slot("duplicate_case"):
             return await self._follow(dispatcher, tracker, my_cases)
@@ -336,3 +348,118 @@ class ActionSubmitReport(Action):
             "and will get its notices."
         )
         return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
+
+
+# --- the one contact question ------------------------------------------------------
+
+class ActionAskContact(Action):
+    """``action_ask_contact``: one question for how updates reach the resident."""
+
+    def name(self) -> str:
+        return "action_ask_contact"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        where = channel(tracker)
+        if sender_phone(tracker) and where == "voice":
+            text = (
+                "How should we send you updates: a text to the number you're calling from, "
+                "or email? Say text me, say your email, or say skip."
+            )
+            buttons = [{"title": "Text me", "payload": "text me"}]
+        elif sender_phone(tracker):
+            text = (
+                "How should we send you updates: a text to this number, or email? "
+                "Reply TEXT, send your email, or say skip."
+            )
+            buttons = [{"title": "Text this number", "payload": "text me"}]
+        elif channel_address(tracker) and where in ("telegram", "messenger"):
+            text = (
+                "I'll send updates in this chat. Would you like them by email or text "
+                "as well? Send your email or mobile number, or say skip."
+            )
+            buttons = []
+        else:
+            text = (
+                "How should we send you updates: email, or a text to your mobile? "
+                "Send your email or number, or say skip."
+            )
+            buttons = []
+        buttons.append({"title": "Skip", "payload": "skip"})
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+# --- a report held while the resident is told to call 911 ----------------------------
+
+HELD = (
+    "service_code",
+    "location",
+    "lat",
+    "long",
+    "description",
+    "attributes",
+    "contact_email",
+    "contact_name",
+    "contact_phone",
+    "media_urls",
+)
+
+
+def held_report(tracker: Tracker) -> dict[str, Any] | None:
+    """What to keep of a report stopped by the 911 answer.
+
+    A report in progress keeps its answers; a first message the refiner called
+    an emergency keeps the service the classifier saw second, its words and place.
+    """
+    if tracker.get_slot("service_code"):
+        return {s: tracker.get_slot(s) for s in HELD if tracker.get_slot(s) is not None}
+    text = latest_text(tracker)
+    for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
+        name = ranked.get("name") or ""
+        if name.startswith("report_") and float(ranked.get("confidence") or 0) >= 0.05:
+            held: dict[str, Any] = {"service_code": name.removeprefix("report_")}
+            if len(text.split()) >= 4:
+                held["description"] = text[:4000]
+            address = find_address(text)
+            if address:
+                held["location"] = address
+            return held
+    return None
+
+
+class ActionHoldReport(Action):
+    """``action_hold_report``: after "call 911", forget the form but keep the report aside."""
+
+    def name(self) -> str:
+        return "action_hold_report"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return reset_report() + [SlotSet("held_report", held_report(tracker))]
+
+
+class ActionResumeReport(Action):
+    """``action_resume_report``: "nobody is in danger" takes the held report up again."""
+
+    def name(self) -> str:
+        return "action_resume_report"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        held = tracker.get_slot("held_report")
+        if not isinstance(held, dict) or not held.get("service_code"):
+            dispatcher.utter_message(response="utter_all_clear_no_context")
+            return [SlotSet("held_report", None)]
+        dispatcher.utter_message(text="Thank you. Then I'll take it as a City report.")
+        return (
+            reset_report()
+            + [SlotSet(slot, value) for slot, value in held.items() if slot in HELD]
+            + [SlotSet("held_report", None), FollowupAction("report_form")]
+        )

@@ -1,10 +1,14 @@
 """Validation of the report form: every answer is checked here, never trusted.
 
 The form asks only what is still missing, in this order: location, (a duplicate
-to follow instead), description, the service's catalog attributes, optional
-contact (email, name, phone unless the channel is a phone), and a summary to
-confirm. Corrections ("actually it's 125, not 123"), skips, and emergency
-wording are recognised at every step.
+to follow instead), description, the service's catalog attributes, one contact
+question ("How should we send you updates?"), and a summary to confirm. Every
+message, whatever it answers, is also mined for the other details
+(``volunteered``): an email, a phone, a name, a catalog answer said in passing,
+so nothing is asked twice. Corrections ("actually it's 125, not 123"), skips
+and danger to people are recognised at every step; an unusable answer to an
+optional question is kept in the resident's words after one retry instead of
+asked forever.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,6 +25,7 @@ from bot.actions import attributes as attrs
 from bot.actions import casestore_client as store
 from bot.actions.addresses import check_address
 from bot.actions.context import latest_intent, latest_text, sender_phone, shared_location
+from bot.actions.extract import parse_contact
 from bot.actions.parsing import (
     apply_correction,
     is_skip,
@@ -31,12 +37,33 @@ from bot.actions.parsing import (
     parse_yes_no,
 )
 from bot.actions.safety import GuardedForm
+from bot.actions.volunteered import volunteered
 
 logger = logging.getLogger(__name__)
 
 SKIPPED = "-"  # an optional question the resident chose to skip
 CORRECTABLE = ("location", "description", "contact_email", "contact_name", "contact_phone")
 MAX_DESCRIPTION = 4000
+CONTACT_SLOTS = ("contact_email", "contact_phone", "contact_name")
+
+
+def tries(tracker: Tracker, slot: str) -> int:
+    """How many unusable answers the resident already gave to this question."""
+    return int((tracker.get_slot("failed_tries") or {}).get(slot, 0))
+
+
+def one_more_try(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The slot event counting one more unusable answer to ``slot``."""
+    counts = dict(tracker.get_slot("failed_tries") or {})
+    counts[slot] = counts.get(slot, 0) + 1
+    return {"failed_tries": counts}
+
+
+def contact_known(tracker: Tracker) -> bool:
+    """True once the resident gave (or declined) a way to reach them."""
+    return tracker.get_slot("contact") is not None or any(
+        tracker.get_slot(s) not in (None, SKIPPED) for s in ("contact_email", "contact_phone")
+    )
 
 
 async def service_info(service_code: str | None) -> dict:
@@ -90,9 +117,13 @@ async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], s
         )
     if checked.problem:
         return {}, (
-            "I need a bit more to find it: a street address with a number "
-            "(412 Boulevard SE), an intersection (10th St & Piedmont Ave) or a landmark."
+            "I need a bit more to find it: a street address (412 Boulevard SE), an "
+            "intersection (Ponce & Monroe), a street and what it's near (Ralph McGill near "
+            "the church), or a place like Piedmont Park."
         )
+    found = checked.found
+    if found is not None and found.lat is not None:
+        return {"location": checked.value, "lat": found.lat, "long": found.long}, None
     return {"location": checked.value, "lat": None, "long": None}, None
 
 
@@ -133,14 +164,13 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         if tracker.get_slot("duplicate_case"):
             slots.append("follow_duplicate")
             if tracker.get_slot("follow_duplicate") is True:
-                return slots + ["contact_email"]
+                return slots + ([] if contact_known(tracker) else ["contact"])
         slots.append("description")
         attributes = await service_attribute_list(tracker.get_slot("service_code"))
         if attrs.unanswered(attributes, tracker.get_slot("attributes")):
             slots.append("attribute_answer")
-        slots += ["contact_email", "contact_name"]
-        if not sender_phone(tracker):
-            slots.append("contact_phone")
+        if not contact_known(tracker):
+            slots.append("contact")
         return slots + ["report_confirmed"]
 
     async def extract_location(
@@ -230,9 +260,16 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             )
             return {"location": None}
         values, problem = await check_location(str(value or ""), tracker)
+        words = " ".join(str(value or "").split())[:200]
+        if problem and "outside the City" not in problem and tries(tracker, "location") and words:
+            # Second try: an agent can place the resident's own words; asking a
+            # third time would only lose the report.
+            values, problem = {"location": words, "lat": None, "long": None}, None
         if problem:
             dispatcher.utter_message(text=problem)
-            return {"location": None}
+            if "outside the City" in problem:
+                return {"location": None}  # a real place, just not ours: never kept
+            return {"location": None, **one_more_try(tracker, "location")}
         return {
             **values,
             "duplicate_case": await find_duplicate(tracker, values),
@@ -304,9 +341,22 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
                 dispatcher.utter_message(text="This one is needed to route your report.")
                 return {"attribute_answer": None}
             parsed, problem = None, None
+        slot_key = f"attribute:{attribute['code']}"
+        if problem == "choose" and not attribute.get("required") and tries(tracker, slot_key):
+            # The resident's words go with the report for the department to read.
+            question = attribute.get("description") or attribute["code"]
+            answers[attribute["code"]] = None
+            description = tracker.get_slot("description") or ""
+            noted = f"{description} ({question} {' '.join(text.split())[:200]})".strip()
+            return {
+                "attributes": answers,
+                "attribute_answer": None,
+                "pending_attribute": None,
+                "description": noted[:MAX_DESCRIPTION],
+            }
         if problem:
             dispatcher.utter_message(text=attrs.problem_message(attribute, problem))
-            return {"attribute_answer": None}
+            return {"attribute_answer": None, **one_more_try(tracker, slot_key)}
         answers[attribute["code"]] = parsed
         return {"attributes": answers, "attribute_answer": None, "pending_attribute": None}
 
@@ -330,46 +380,52 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             dispatcher.utter_message(text=problem)
         return {slot: parsed}
 
-    async def validate_contact_email(
+    async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Optional; when given it must be a valid address (used for the case notices)."""
-        return await self._optional(
-            "contact_email",
-            value,
-            parse_email,
-            "That doesn't look like an email address (like name@example.com). "
-            "Send it again, or say skip.",
-            dispatcher,
-            tracker,
-        )
+        """One question for every way to reach the resident: email, a text, a name, or skip."""
+        interrupted = await self._interrupt("contact", dispatcher, tracker)
+        if interrupted is not None:
+            return interrupted
+        text = str(value or "")
+        contact = parse_contact(text, sender_phone(tracker))
+        if contact.skip or (not contact.understood and latest_intent(tracker) in ("skip", "deny")):
+            return {"contact": SKIPPED}
+        given = (contact.email, contact.phone, contact.name)
+        found = {slot: value for slot, value in zip(CONTACT_SLOTS, given, strict=True) if value}
+        if found.keys() & {"contact_email", "contact_phone"}:
+            return {"contact": "given", **found}
+        if tries(tracker, "contact"):
+            return {"contact": SKIPPED, **found}  # optional: never asked a third time
+        if contact.wants_email:
+            problem = "Sure. What's your email address?"
+        elif contact.use_sender_phone:
+            problem = "Sure. What mobile number should we text?"
+        else:
+            problem = (
+                "Sorry, I couldn't find an email address or a phone number in that. "
+                "Send one (like name@example.com or 404-555-0123), or say skip."
+            )
+        dispatcher.utter_message(text=problem)
+        return {"contact": None, **found, **one_more_try(tracker, "contact")}
 
-    async def validate_contact_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Optional name, letters only."""
-        return await self._optional(
-            "contact_name",
-            value,
-            parse_name,
-            "Please send just your name, or say skip.",
-            dispatcher,
-            tracker,
-        )
+    # --- details volunteered in any answer -------------------------------------
 
-    async def validate_contact_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Optional phone, stored in E.164."""
-        return await self._optional(
-            "contact_phone",
-            value,
-            parse_phone,
-            "That doesn't look like a phone number (like 404-555-0123). "
-            "Send it again, or say skip.",
-            dispatcher,
-            tracker,
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list:
+        """Validate the answer, then keep what else the same message said."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if tracker.get_slot("emergency_stop") or not tracker.get_slot("service_code"):
+            return events
+        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        extra = volunteered(
+            latest_text(tracker),
+            attributes,
+            dict(tracker.get_slot("attributes") or {}),
+            {slot: tracker.get_slot(slot) for slot in CONTACT_SLOTS},
         )
+        return events + [SlotSet(slot, value) for slot, value in extra.items()]
 
     async def validate_report_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

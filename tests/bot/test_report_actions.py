@@ -10,10 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.report import (
     UNREACHABLE,
     ActionAskAttributeAnswer,
+    ActionAskContact,
+    ActionHoldReport,
+    ActionResumeReport,
     ActionStartReport,
     ActionSubmitReport,
 )
-from bot.actions.report_form import SKIPPED, ValidateReportForm
+from bot.actions.report_form import SKIPPED, ValidateReportForm, service_attribute_list
 from tests.bot.conftest import make_tracker, run, slot_events, texts
 
 FORM = ValidateReportForm()
@@ -37,15 +40,7 @@ def test_a_pothole_report_asks_location_description_catalog_questions_contact_an
     store_env,
 ):
     slots = required(make_tracker({"service_code": "pothole"}))
-    assert slots == [
-        "location",
-        "description",
-        "attribute_answer",
-        "contact_email",
-        "contact_name",
-        "contact_phone",
-        "report_confirmed",
-    ]
+    assert slots == ["location", "description", "attribute_answer", "contact", "report_confirmed"]
 
 
 def test_no_attribute_question_remains_once_the_catalog_questions_are_answered(store_env):
@@ -55,16 +50,16 @@ def test_no_attribute_question_remains_once_the_catalog_questions_are_answered(s
     assert "attribute_answer" not in required(tracker)
 
 
-def test_a_resident_writing_by_sms_is_not_asked_for_a_phone_number(store_env):
-    tracker = make_tracker({"service_code": "graffiti"}, sender="sms:+14045550123")
-    assert "contact_phone" not in required(tracker)
+def test_contact_details_given_in_passing_are_not_asked_for(store_env):
+    tracker = make_tracker({"service_code": "graffiti", "contact_email": "ada@example.com"})
+    assert "contact" not in required(tracker)
 
 
-def test_following_a_duplicate_skips_everything_but_the_email(store_env):
+def test_following_a_duplicate_skips_everything_but_the_contact_question(store_env):
     tracker = make_tracker(
         {"service_code": "pothole", "duplicate_case": "26000001", "follow_duplicate": True}
     )
-    assert required(tracker) == ["location", "follow_duplicate", "contact_email"]
+    assert required(tracker) == ["location", "follow_duplicate", "contact"]
 
 
 def test_the_next_catalog_question_is_asked_with_its_choices(store_env):
@@ -98,8 +93,43 @@ def test_an_answer_outside_the_choices_is_refused_with_the_choices(store_env):
         {"service_code": "pothole"}, text="purple", requested_slot="attribute_answer"
     )
     result = run(FORM.validate_attribute_answer("purple", dispatcher, tracker, {}))
-    assert result == {"attribute_answer": None}
+    assert result == {"attribute_answer": None, "failed_tries": {"attribute:size": 1}}
     assert texts(dispatcher) == ["Please choose one of: Small, Medium, Large."]
+
+
+def test_free_words_answer_a_choice_through_the_catalogs_synonyms(store_env):
+    text = "it's in the lane where cars drive"
+    tracker = make_tracker(
+        {"service_code": "pothole", "attributes": {"size": "large"}},
+        text=text,
+        requested_slot="attribute_answer",
+    )
+    result = run(FORM.validate_attribute_answer(text, CollectingDispatcher(), tracker, {}))
+    assert result["attributes"] == {"size": "large", "in_travel_lane": "yes"}
+
+
+def test_a_second_unusable_answer_to_an_optional_choice_is_kept_in_the_residents_words(
+    store_env,
+):
+    text = "it depends honestly"
+    slots = {
+        "service_code": "traffic_safety",
+        "description": "cars fly through the crosswalk",
+        "attributes": {},
+        "pending_attribute": "frequency",
+        "failed_tries": {"attribute:frequency": 1},
+    }
+    tracker = make_tracker(slots, text=text, requested_slot="attribute_answer")
+    attribute = [
+        a for a in run(service_attribute_list("traffic_safety")) if a["code"] == "frequency"
+    ][0]
+    assert not attribute.get("required")
+    result = run(FORM.validate_attribute_answer(text, CollectingDispatcher(), tracker, {}))
+    assert result["attributes"]["frequency"] is None
+    assert result["description"] == (
+        "cars fly through the crosswalk (How often does the danger happen? "
+        "it depends honestly)"
+    )
 
 
 def test_a_required_catalog_question_cannot_be_skipped(store_env):
@@ -110,6 +140,23 @@ def test_a_required_catalog_question_cannot_be_skipped(store_env):
     result = run(FORM.validate_attribute_answer("skip", dispatcher, tracker, {}))
     assert result == {"attribute_answer": None}
     assert "needed" in texts(dispatcher)[0]
+
+
+def test_an_unusable_place_is_asked_once_more_then_kept_in_the_residents_words(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"service_code": "graffiti"}, text="on my street", requested_slot="location"
+    )
+    first = run(FORM.validate_location("on my street", dispatcher, tracker, {}))
+    assert first == {"location": None, "failed_tries": {"location": 1}}
+    assert "I need a bit more to find it" in texts(dispatcher)[0]
+    again = make_tracker(
+        {"service_code": "graffiti", "failed_tries": {"location": 1}},
+        text="the one behind the old mill",
+        requested_slot="location",
+    )
+    second = run(FORM.validate_location("the one behind the old mill", dispatcher, again, {}))
+    assert second["location"] == "The One Behind The Old Mill"  # tidied as an address
 
 
 def test_an_atlanta_address_is_normalised(store_env):
@@ -175,18 +222,42 @@ def test_an_open_case_at_the_same_place_is_offered_as_a_duplicate(store_env):
     assert result["duplicate_case"] == filed.json()["case_number"]
 
 
-def test_an_invalid_email_is_refused_and_asked_again(store_env):
+def test_an_answer_without_an_email_or_phone_is_asked_once_more_then_left(store_env):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text="ada@example", requested_slot="contact_email")
-    result = run(FORM.validate_contact_email("ada@example", dispatcher, tracker, {}))
-    assert result == {"contact_email": None}
-    assert "email address" in texts(dispatcher)[0]
+    tracker = make_tracker(text="ada@example", requested_slot="contact")
+    result = run(FORM.validate_contact("ada@example", dispatcher, tracker, {}))
+    assert result == {"contact": None, "failed_tries": {"contact": 1}}
+    assert "email address or a phone number" in texts(dispatcher)[0]
+    tried = {"failed_tries": {"contact": 1}}
+    again = make_tracker(tried, text="dunno lol", requested_slot="contact")
+    assert run(FORM.validate_contact("dunno lol", CollectingDispatcher(), again, {})) == {
+        "contact": SKIPPED
+    }
 
 
-def test_skipping_the_email_is_allowed(store_env):
-    tracker = make_tracker(text="skip", intent="skip", requested_slot="contact_email")
-    assert run(FORM.validate_contact_email("skip", CollectingDispatcher(), tracker, {})) == {
-        "contact_email": SKIPPED
+def test_one_contact_answer_gives_email_phone_and_name(store_env):
+    text = "ada@example.com or 404-555-0123, my name is Ada Lovelace"
+    tracker = make_tracker(text=text, requested_slot="contact")
+    assert run(FORM.validate_contact(text, CollectingDispatcher(), tracker, {})) == {
+        "contact": "given",
+        "contact_email": "ada@example.com",
+        "contact_phone": "+14045550123",
+        "contact_name": "Ada Lovelace",
+    }
+
+
+def test_text_me_uses_the_number_the_resident_writes_from(store_env):
+    tracker = make_tracker(text="text me", requested_slot="contact", sender="sms:+14045550123")
+    assert run(FORM.validate_contact("text me", CollectingDispatcher(), tracker, {})) == {
+        "contact": "given",
+        "contact_phone": "+14045550123",
+    }
+
+
+def test_skipping_the_contact_question_is_allowed(store_env):
+    tracker = make_tracker(text="skip", intent="skip", requested_slot="contact")
+    assert run(FORM.validate_contact("skip", CollectingDispatcher(), tracker, {})) == {
+        "contact": SKIPPED
     }
 
 
@@ -196,11 +267,11 @@ def test_a_correction_while_asked_something_else_changes_the_earlier_answer(stor
     tracker = make_tracker(
         {"service_code": "pothole", "location": "123 Boulevard SE"},
         text=text,
-        requested_slot="contact_email",
+        requested_slot="contact",
     )
-    result = run(FORM.validate_contact_email(text, dispatcher, tracker, {}))
+    result = run(FORM.validate_contact(text, dispatcher, tracker, {}))
     assert result["location"] == "125 Boulevard SE"
-    assert result["contact_email"] is None
+    assert result["contact"] is None
     assert "125 Boulevard SE" in texts(dispatcher)[0]
 
 
@@ -325,3 +396,73 @@ def test_a_failing_form_validation_re_asks_the_current_question(store_env, monke
     events = run(FORM.run(dispatcher, tracker, domain))
     assert texts(dispatcher) == [SORRY]
     assert slot_events(events) == {"location": None}
+
+
+def test_the_911_answer_holds_the_report_in_progress_and_all_clear_takes_it_up(store_env):
+    held_slots = {
+        "service_code": "water_leak",
+        "location": "640 Glenwood Ave SE",
+        "description": "water main broke",
+        "requested_slot": None,
+    }
+    events = run(ActionHoldReport().run(CollectingDispatcher(), make_tracker(held_slots), {}))
+    held = slot_events(events)["held_report"]
+    assert held == {
+        "service_code": "water_leak",
+        "location": "640 Glenwood Ave SE",
+        "description": "water main broke",
+    }
+    assert slot_events(events)["service_code"] is None
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"held_report": held}, text="nobody is in danger", intent="all_clear")
+    resumed = run(ActionResumeReport().run(dispatcher, tracker, {}))
+    assert slot_events(resumed)["service_code"] == "water_leak"
+    assert slot_events(resumed)["held_report"] is None
+    assert resumed[-1] == {"event": "followup", "timestamp": None, "name": "report_form"}
+    assert texts(dispatcher) == ["Thank you. Then I'll take it as a City report."]
+
+
+def test_a_first_message_called_an_emergency_holds_the_service_the_classifier_saw_next(
+    store_env,
+):
+    text = "water main broke at 640 Glenwood Ave SE and a car is stuck in the water"
+    tracker = make_tracker(text=text, intent="emergency")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "emergency", "confidence": 1.0},
+        {"name": "report_water_leak", "confidence": 0.6},
+    ]
+    held = slot_events(run(ActionHoldReport().run(CollectingDispatcher(), tracker, {})))
+    assert held["held_report"] == {
+        "service_code": "water_leak",
+        "description": text,
+        "location": "640 Glenwood Ave SE",
+    }
+
+
+def test_all_clear_without_a_held_report_asks_what_to_report(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="no one is hurt", intent="all_clear")
+    run(ActionResumeReport().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["response"] == "utter_all_clear_no_context"
+
+
+def test_the_contact_question_offers_the_number_the_resident_texts_from(store_env):
+    dispatcher = CollectingDispatcher()
+    run(ActionAskContact().run(dispatcher, make_tracker(sender="sms:+14045550123"), {}))
+    assert dispatcher.messages[0]["text"].startswith(
+        "How should we send you updates: a text to this number, or email?"
+    )
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["text me", "skip"]
+
+
+def test_a_clarifying_button_starts_the_report_from_the_unclear_message(store_env):
+    unclear = "zzgrk blorp at 77 Auburn Ave NE"
+    events = [
+        {"event": "user", "text": unclear, "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "bot", "text": "Did you mean one of these?"},
+        {"event": "user", "text": "/report_graffiti"},
+    ]
+    tracker = make_tracker(text="/report_graffiti", intent="report_graffiti", events=events)
+    slots = slot_events(run(ActionStartReport().run(CollectingDispatcher(), tracker, {})))
+    assert slots["service_code"] == "graffiti"
+    assert slots["location"] == "77 Auburn Ave NE"

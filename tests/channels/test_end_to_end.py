@@ -105,7 +105,7 @@ def test_voice_files_a_case_by_speech_and_keypad_and_reads_its_status(live_chann
                                                                "Confidence": "0.93"})
         said = " ".join(re.findall(r"<Say>(.*?)</Say>", xml, re.S))
         assert "http" not in said
-        options = re.findall(r"For (.+?), press (\d)\.", said)
+        options = re.findall(r"For (.+?), press (\d)(?: or say [^.]*)?\.", said)
         return [{"text": said, "buttons": [{"title": t, "digit": d} for t, d in options]}]
 
     menu = step({})
@@ -276,3 +276,64 @@ def test_case_notices_reach_the_resident_by_sms_no_reopens_and_an_answer_lands_o
     finally:
         notifier.terminate()
         notifier.wait(timeout=30)
+
+
+SAFETY = "If someone is in danger, call 911 now."
+
+
+def sms_sender(live, sender: str, prefix: str) -> Callable[[str], str]:
+    """Signed SMS from ``sender``; returns the TwiML reply's text."""
+    counter = iter(range(1000))
+
+    def send(text: str) -> str:
+        params = {"From": sender, "To": "+14045550000", "Body": text, "NumMedia": "0",
+                  "MessageSid": f"{prefix}{next(counter):04d}", "AccountSid": "AC" + "0" * 32}
+        response = live.signed_post("/sms", params)
+        assert response.status_code == 200
+        return twiml_messages(response.text, [])[0]["text"]
+
+    return send
+
+
+def test_sms_danger_gets_911_first_in_the_first_message_and_mid_report(live_channels):
+    first = sms_sender(live_channels, "+14045550111", "SMdanger1")
+    assert first("theres smoke pouring out of my neighbors house and i hear a baby crying") \
+        .startswith(SAFETY)
+    mid = sms_sender(live_channels, "+14045550112", "SMdanger2")
+    assert "Pothole" in mid("big pothole at 412 Boulevard SE")
+    reply = mid("oh god a man just collapsed on the sidewalk and hes not breathing")
+    assert reply.startswith(SAFETY)
+    assert "Your case number" not in mid("yes")
+
+
+def test_voice_danger_said_at_the_open_greeting_gets_911_first(live_channels):
+    call = {"CallSid": "CAdanger01", "From": "+14045550113", "To": "+14045550000",
+            "AccountSid": "AC" + "0" * 32}
+    menu = live_channels.signed_post("/voice", call)
+    action = re.search(r'<Gather action="([^"]+)"', menu.text).group(1).replace("&amp;", "&")
+    answer = live_channels.signed_post(action, {
+        **call, "SpeechResult": "my husband fell down the stairs and he wont wake up",
+        "Confidence": "0.91"})
+    said = " ".join(re.findall(r"<Say>(.*?)</Say>", answer.text, re.S))
+    assert said.startswith(SAFETY)
+
+
+def test_telegram_danger_mid_report_gets_911_first_and_files_nothing(live_channels):
+    live, ids = live_channels, iter(range(600000, 601000))
+    chat = {"id": 880002, "type": "private", "first_name": "Bo"}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "telegram-secret"}
+
+    def send(text: str) -> str:
+        before = len(live.recorder.calls("/sendMessage"))
+        update_id = next(ids)
+        update = {"update_id": update_id, "message": {
+            "message_id": update_id, "date": 1764345600, "chat": chat,
+            "from": {"id": 880002, "is_bot": False, "first_name": "Bo"}, "text": text}}
+        assert requests.post(f"{live.url}/telegram", json=update, headers=headers,
+                             timeout=120).status_code == 200
+        calls = [c.params for c in live.recorder.calls("/sendMessage")][before:]
+        return " ".join(c["text"] for c in calls if str(c["chat_id"]) == str(chat["id"]))
+
+    assert "Graffiti" in send("somebody tagged the wall at 77 Auburn Ave NE")
+    assert send("wait theres a guy outside waving a gun at people").startswith(SAFETY)
+    assert "Your case number" not in send("yes")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rasa_sdk import Tracker
 
+from bot.actions.clarify import ActionClarify
 from bot.actions.handoff import (
     NOT_A_CHAT,
     UNAVAILABLE,
     ActionHandoffToAgent,
-    ActionOfferAgent,
     consecutive_fallbacks,
 )
 from tests.fixtures.portal import make_portal_app
@@ -100,15 +101,27 @@ def test_when_the_case_store_is_down_the_resident_is_told_and_can_carry_on(bot_e
     assert messages[0]["text"] == UNAVAILABLE
 
 
-def test_offer_agent_answers_the_first_fallback_as_usual_and_offers_a_person_on_the_second():
-    once = [{"event": "user", "text": "blorp", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
-    twice = once + [{"event": "bot", "text": "Sorry?"},
-                    {"event": "user", "text": "zzz",
-                     "parse_data": {"intent": {"name": "nlu_fallback"}}}]
-    first = run_action(ActionOfferAgent(), tracker("sms:+14045553333", once))
-    second = run_action(ActionOfferAgent(), tracker("sms:+14045553333", twice))
-    assert first[0]["response"] == "utter_not_sure"
-    assert [b["payload"] for b in second[0]["buttons"]] == ["/human_agent", "/deny"]
+def test_a_fallback_offers_the_likely_choices_and_the_second_in_a_row_offers_a_person(bot_env):
+    bot_env("http://127.0.0.1:9")  # no catalog: service codes are titled from the code
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
+               {"name": "report_pothole", "confidence": 0.3},
+               {"name": "report_sidewalk_repair", "confidence": 0.2},
+               {"name": "greet", "confidence": 0.1}]
+    once = [{"event": "user", "text": "blorp",
+             "parse_data": {"intent": {"name": "nlu_fallback"}, "intent_ranking": ranking}}]
+    twice = once + [{"event": "bot", "text": "Sorry?"}, once[0]]
+    latest = {"text": "blorp", "intent": {"name": "nlu_fallback"}, "intent_ranking": ranking}
+
+    def unsure(events: list[dict]) -> Tracker:
+        return Tracker("sms:+14045553333", {}, latest, events, False, None, {}, "action_listen")
+
+    first = run_action(ActionClarify(), unsure(once))
+    second = run_action(ActionClarify(), unsure(twice))
+    assert [b["payload"] for b in first[0]["buttons"]] == [
+        "/report_pothole", "/report_sidewalk_repair", "/help"]
+    assert first[0]["text"].endswith("If someone is in danger, call 911 now.")
+    assert [b["payload"] for b in second[0]["buttons"]] == [
+        "/report_pothole", "/report_sidewalk_repair", "/human_agent", "/help"]
     assert consecutive_fallbacks(tracker("x", twice)) == 2
 
 

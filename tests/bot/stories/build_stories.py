@@ -79,10 +79,7 @@ def finish(confirm_text: str = "yes") -> list[dict]:
 
 def contact_and_finish() -> list[dict]:
     return (
-        answer("skip", "skip", "contact_email", "-", "contact_name")
-        + answer("skip", "skip", "contact_name", "-", "contact_phone")
-        + answer("skip", "skip", "contact_phone", "-", "report_confirmed")
-        + finish()
+        answer("skip", "skip", "contact", "-", "report_confirmed") + finish()
     )
 
 
@@ -106,7 +103,7 @@ def happy_path(service: str, i: int) -> dict:
         ADDRESSES[i % len(ADDRESSES)],
         "attribute_answer",
     )
-    steps += answer("inform", "medium", "attributes", {"a": "b"}, "contact_email")
+    steps += answer("inform", "medium", "attributes", {"a": "b"}, "contact")
     steps += contact_and_finish()
     return {"story": f"happy path: {service}", "steps": steps}
 
@@ -148,7 +145,7 @@ def stories() -> list[dict]:
         "yes",
         "attributes",
         {"pickup_day": "thursday", "cart_out_by_7": "yes"},
-        "contact_email",
+        "contact",
     )
     out.append(
         {
@@ -168,18 +165,16 @@ def stories() -> list[dict]:
         steps += answer(
             "inform", "123 Boulevard SE", "location", "123 Boulevard SE", "attribute_answer"
         )
-        steps += answer("inform", "wall", "attributes", {"surface": "wall"}, "contact_email")
-        steps += answer("inform", text, "location", "125 Boulevard SE", "contact_email")
+        steps += answer("inform", "wall", "attributes", {"surface": "wall"}, "contact")
+        steps += answer("inform", text, "location", "125 Boulevard SE", "contact")
         steps += contact_and_finish()
-        out.append({"story": f"correction while asked for the email {n}", "steps": steps})
+        out.append({"story": f"correction while asked for contact details {n}", "steps": steps})
     steps = start("pothole")
     steps += answer(
         "inform", "412 Boulevard SE", "location", "412 Boulevard SE", "attribute_answer"
     )
-    steps += answer("inform", "large", "attributes", {"size": "large"}, "contact_email")
-    steps += answer("skip", "skip", "contact_email", "-", "contact_name")
-    steps += answer("skip", "skip", "contact_name", "-", "contact_phone")
-    steps += answer("skip", "skip", "contact_phone", "-", "report_confirmed")
+    steps += answer("inform", "large", "attributes", {"size": "large"}, "contact")
+    steps += answer("skip", "skip", "contact", "-", "report_confirmed")
     steps += answer("deny", "no", "report_confirmed", None, "report_confirmed")
     steps += answer(
         "inform",
@@ -238,7 +233,7 @@ def stories() -> list[dict]:
                     {"action": "action_deactivate_loop"},
                     {"active_loop": None},
                     {"slot_was_set": [{"requested_slot": None}]},
-                    {"action": "action_reset_report"},
+                    {"action": "action_hold_report"},
                 ],
             )
         )
@@ -283,19 +278,54 @@ def stories() -> list[dict]:
         out.append(
             {
                 "story": f"emergency outside a report: {text}",
-                "steps": [user("emergency", text), {"action": "utter_emergency"}],
+                "steps": [
+                    user("emergency", text),
+                    {"action": "utter_emergency"},
+                    {"action": "action_hold_report"},
+                ],
             }
         )
+    # "Nobody is in danger" after the 911 answer takes the held report up again.
+    for text in ["nobody is in danger", "no one is hurt", "nadie está en peligro"]:
+        out.append(
+            {
+                "story": f"all clear after the 911 answer: {text}",
+                "steps": [
+                    user("emergency", "my neighbour's house is on fire"),
+                    {"action": "utter_emergency"},
+                    {"action": "action_hold_report"},
+                    {"user": text, "intent": "all_clear"},
+                    {"action": "action_resume_report"},
+                ],
+            }
+        )
+    for text in ["I filed that by accident, case 26-000123", "please withdraw my report"]:
+        out.append(
+            {
+                "story": f"a resident withdraws a case: {text}",
+                "steps": [{"user": text, "intent": "withdraw_case"},
+                          {"action": "action_withdraw_case"}],
+            }
+        )
+    out.append(
+        {
+            "story": "an unsure guess gets the clarifying buttons",
+            "steps": [
+                {"user": "blorp the flibber", "intent": "nlu_fallback"},
+                {"action": "action_clarify"},
+            ],
+        }
+    )
     # Duplicate offered and followed.
     steps = start("pothole")
     steps += answer(
         "inform", "500 Edgewood Ave NE", "location", "500 Edgewood Ave NE", "follow_duplicate"
     )
-    steps += answer("affirm", "yes", "follow_duplicate", True, "contact_email")
+    steps += answer("affirm", "yes", "follow_duplicate", True, "contact")
     steps += [
         user("inform", "jane.doe@example.com"),
         {"action": "report_form"},
-        {"slot_was_set": [{"contact_email": "jane.doe@example.com"}]},
+        {"slot_was_set": [{"contact": "given"}, {"contact_email": "jane.doe@example.com"}]},
         {"active_loop": None},
         {"slot_was_set": [{"requested_slot": None}]},
         {"action": "action_submit_report"},
@@ -306,7 +336,7 @@ def stories() -> list[dict]:
     steps += answer(
         "inform", "77 Auburn Ave NE", "location", "77 Auburn Ave NE", "attribute_answer"
     )
-    steps += answer("inform", "wall", "attributes", {"surface": "wall"}, "contact_email")
+    steps += answer("inform", "wall", "attributes", {"surface": "wall"}, "contact")
     steps += contact_and_finish() + [{"slot_was_set": [{"submit_pending": True}]}]
     for text in ["try again", "retry", "please try again"]:
         retry = steps + [
