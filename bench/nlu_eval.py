@@ -1,7 +1,11 @@
 """Evaluate the running assistant's understanding against a labelled message set.
 
-    .venv/bin/python bench/nlu_eval.py --data bench/eval/eval.yml \
+    .venv/bin/python bench/nlu_eval.py --data bench/eval/sealed.yml --data bench/eval/dev.yml \
         [--rasa-url http://localhost:5005] [--token TOKEN] [--errors]
+
+``bench/eval/sealed.yml`` was written by someone who never saw the training
+data, before it was rewritten, and is never tuned against: it is reported as
+totals only (``--errors`` lists the errors of the other sets, never its own).
 
 FILE is a YAML list of ``{text, lang?, expect: {goal, service_code?, case_number?,
 address?, topic?}}`` (unknown keys are ignored). Each text goes to Rasa's
@@ -13,13 +17,17 @@ assistant acts on it:
 - ``check_status`` -> ``status``; ``referral_power``/``referral_animal`` ->
   ``referral`` with topic power/animal; ``retry`` -> ``affirm``; ``skip`` -> ``deny``;
   ``nlu_fallback`` -> ``out_of_scope`` (the bot says it is unsure and offers the
-  choices); the other intents keep their names (``inform`` matches no goal).
+  likely services as buttons: how often the right one is among them is shown
+  apart); ``withdraw_case`` -> ``withdraw``; the other intents keep their
+  names (``inform`` matches no goal).
 
 Case numbers are read the way action_check_status reads them (the regex
 entity, else the words, so spoken digits count); addresses the way
 action_start_report finds them (bot.actions.addresses). Prints goal accuracy,
 service accuracy, macro-F1 over goals, the most confused pairs, case-number and
-address extraction accuracy, and one summary line last.
+address extraction accuracy, emergency recall and false 911 alarms on
+ordinary reports, figures per language and for long stories, and one summary
+line last.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from bot.actions.parsing import find_case_number, mentions_emergency  # noqa: E4
 # out-of-scope behaviour, so it counts as out_of_scope (and is wrong elsewhere).
 RENAMED = {
     "check_status": "status",
+    "withdraw_case": "withdraw",
     "retry": "affirm",
     "skip": "deny",
     "nlu_fallback": "out_of_scope",
@@ -124,27 +133,25 @@ def pct(hits: int, total: int) -> str:
     return f"{100 * hits / total:.1f}% ({hits}/{total})" if total else "n/a (0)"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the evaluation and print the report; the exit code is 0 unless Rasa failed."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True, help="YAML evaluation set")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
-    parser.add_argument("--token", default=None, help="Rasa API token (default RASA_AUTH_TOKEN)")
-    parser.add_argument("--errors", action="store_true", help="list every misclassified message")
-    args = parser.parse_args(argv)
-    token = args.token if args.token is not None else default_token()
-    items = yaml.safe_load(Path(args.data).read_text()) or []
-    session = requests.Session()
+def sentences(text: str) -> int:
+    """How many sentences a message has (a long story has more than three)."""
+    return len([p for p in re.split(r"[.!?]+(?:\s+|$)|\n+", text) if p.strip()])
 
-    goal_pairs: list[tuple[str, str]] = []
-    by_lang: dict[str, list[bool]] = {}
-    fine_confusions: Counter = Counter()
-    service, case, address, topic = [0, 0], [0, 0], [0, 0], [0, 0]
-    errors = []
+
+def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
+    """Parse every item with Rasa and tally the figures ``report`` prints."""
+    session = requests.Session()
+    tally: dict = {
+        "goal_pairs": [], "by_lang": {}, "service_by_lang": {}, "by_length": {},
+        "fine_confusions": Counter(), "errors": [], "service": [0, 0], "case": [0, 0],
+        "address": [0, 0], "topic": [0, 0], "emergency": [0, 0], "false_alarm": [0, 0],
+        "near_miss_alarm": [0, 0], "fallback": 0, "clarify_hit": [0, 0],
+    }
     for item in items:
         text, expect = str(item["text"]), item.get("expect") or {}
         response = session.post(
-            f"{args.rasa_url.rstrip('/')}/model/parse",
+            f"{rasa_url.rstrip('/')}/model/parse",
+            headers={"Authorization": f"Bearer {token}"} if token else {},
             params={"token": token},
             json={"text": text},
             timeout=60,
@@ -153,59 +160,121 @@ def main(argv: list[str] | None = None) -> int:
         parsed = response.json()
         intent = (parsed.get("intent") or {}).get("name") or "nlu_fallback"
         goal, service_code, got_topic = to_goal(intent, text)
-        goal_pairs.append((expect["goal"], goal))
-        by_lang.setdefault(str(item.get("lang") or "en"), []).append(expect["goal"] == goal)
-        expected_fine = expect["goal"] + (
+        lang = str(item.get("lang") or "en")
+        expected_goal = expect["goal"]
+        tally["goal_pairs"].append((expected_goal, goal))
+        tally["by_lang"].setdefault(lang, []).append(expected_goal == goal)
+        length = "long (4+ sentences)" if sentences(text) > 3 else "short (1-3 sentences)"
+        tally["by_length"].setdefault(length, []).append(expected_goal == goal)
+        if intent == "nlu_fallback":
+            tally["fallback"] += 1
+            if expect.get("service_code"):
+                # The clarifying question offers the top three goals as buttons.
+                offered = [
+                    r.get("name") for r in (parsed.get("intent_ranking") or [])
+                    if r.get("name") != "nlu_fallback"
+                ][:3]
+                tally["clarify_hit"][1] += 1
+                tally["clarify_hit"][0] += f"report_{expect['service_code']}" in offered
+        if expected_goal == "emergency":
+            tally["emergency"][1] += 1
+            tally["emergency"][0] += goal == "emergency"
+        if expected_goal == "report":
+            tally["false_alarm"][1] += 1
+            tally["false_alarm"][0] += goal == "emergency"
+            if item.get("tag") == "near_miss":
+                tally["near_miss_alarm"][1] += 1
+                tally["near_miss_alarm"][0] += goal == "emergency"
+        expected_fine = expected_goal + (
             f":{expect['service_code']}" if expect.get("service_code") else ""
         )
         got_fine = goal + (f":{service_code}" if service_code else "")
         if expect.get("service_code"):
-            service[1] += 1
-            service[0] += service_code == expect["service_code"]
+            hit = service_code == expect["service_code"]
+            tally["service"][1] += 1
+            tally["service"][0] += hit
+            tally["service_by_lang"].setdefault(lang, []).append(hit)
         if expect.get("topic"):
-            topic[1] += 1
-            topic[0] += got_topic == expect["topic"]
+            tally["topic"][1] += 1
+            tally["topic"][0] += got_topic == expect["topic"]
         if expect.get("case_number"):
-            case[1] += 1
-            case[0] += predicted_case_number(text, parsed.get("entities") or []) == str(
+            tally["case"][1] += 1
+            tally["case"][0] += predicted_case_number(text, parsed.get("entities") or []) == str(
                 expect["case_number"]
             )
         if expect.get("address"):
-            address[1] += 1
-            address[0] += address_key(predicted_address(text)) == address_key(expect["address"])
-        if expected_fine != got_fine and not (
-            expect["goal"] == goal and not expect.get("service_code")
-        ):
-            fine_confusions[(expected_fine, got_fine)] += 1
-            errors.append(f"  {expected_fine:32} -> {got_fine:32} {text}")
+            tally["address"][1] += 1
+            tally["address"][0] += address_key(predicted_address(text)) == address_key(
+                expect["address"]
+            )
+        same_goal = expected_goal == goal and not expect.get("service_code")
+        if expected_fine != got_fine and not same_goal:
+            tally["fine_confusions"][(expected_fine, got_fine)] += 1
+            tally["errors"].append(f"  {expected_fine:32} -> {got_fine:32} {text}")
+    return tally
 
-    goal_hits = sum(1 for e, p in goal_pairs if e == p)
-    f1 = macro_f1(goal_pairs)
-    print(f"messages:          {len(goal_pairs)}")
-    print(f"goal accuracy:     {pct(goal_hits, len(goal_pairs))}")
-    print(f"service accuracy:  {pct(*service)}")
-    print(f"referral topic:    {pct(*topic)}")
+
+def report(tally: dict, label: str, sealed: bool, show_errors: bool) -> str:
+    """Print the figures; a sealed set shows totals only, never a message. Returns the summary."""
+    pairs = tally["goal_pairs"]
+    goal_hits = sum(1 for e, p in pairs if e == p)
+    f1 = macro_f1(pairs)
+    print(f"== {label}{' (sealed: totals only)' if sealed else ''}")
+    print(f"messages:          {len(pairs)}")
+    print(f"goal accuracy:     {pct(goal_hits, len(pairs))}")
+    print(f"service accuracy:  {pct(*tally['service'])}")
+    print(f"emergency recall:  {pct(*tally['emergency'])}")
+    print(f"false 911 alarms on reports: {pct(*tally['false_alarm'])}"
+          f" (look-alike reports: {pct(*tally['near_miss_alarm'])})")
+    print(f"referral topic:    {pct(*tally['topic'])}")
     print(f"macro-F1 (goals):  {f1:.3f}")
-    if len(by_lang) > 1:
-        for lang, hits in sorted(by_lang.items()):
-            print(f"goal accuracy {lang}:  {pct(sum(hits), len(hits))}")
-    print(f"case number:       {pct(*case)}")
-    print(f"address:           {pct(*address)}")
-    print("most confused (expected -> got):")
-    for (expected, got), n in fine_confusions.most_common(10):
-        print(f"  {n:3}  {expected} -> {got}")
-    if args.errors:
-        print("errors:")
-        print("\n".join(errors))
+    print(f"unsure (clarifying question): {pct(tally['fallback'], len(pairs))}; "
+          f"right service among its buttons: {pct(*tally['clarify_hit'])}")
+    for lang, hits in sorted(tally["by_lang"].items()):
+        service_hits = tally["service_by_lang"].get(lang, [])
+        print(f"  {lang}: goal {pct(sum(hits), len(hits))}, "
+              f"service {pct(sum(service_hits), len(service_hits))}")
+    for length, hits in sorted(tally["by_length"].items()):
+        print(f"  {length}: goal {pct(sum(hits), len(hits))}")
+    print(f"case number:       {pct(*tally['case'])}")
+    print(f"address:           {pct(*tally['address'])}")
+    if not sealed:
+        print("most confused (expected -> got):")
+        for (expected, got), n in tally["fine_confusions"].most_common(10):
+            print(f"  {n:3}  {expected} -> {got}")
+        if show_errors:
+            print("errors:")
+            print("\n".join(tally["errors"]))
 
     def ratio(pair: list[int]) -> str:
         return f"{pair[0] / pair[1]:.3f}" if pair[1] else "n/a"
 
-    print(
-        f"SUMMARY n={len(goal_pairs)} goal_acc={ratio([goal_hits, len(goal_pairs)])} "
-        f"service_acc={ratio(service)} macro_f1={f1:.3f} case_number_acc={ratio(case)} "
-        f"address_acc={ratio(address)}"
+    return (
+        f"{label}: n={len(pairs)} goal_acc={ratio([goal_hits, len(pairs)])} "
+        f"service_acc={ratio(tally['service'])} emergency_recall={ratio(tally['emergency'])} "
+        f"false_alarms={ratio(tally['false_alarm'])} macro_f1={f1:.3f}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation and print the report; the exit code is 0 unless Rasa failed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", action="append", required=True,
+                        help="YAML evaluation set (repeatable); a file named sealed*.yml "
+                             "is reported as totals only")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
+    parser.add_argument("--token", default=None, help="Rasa API token (default RASA_AUTH_TOKEN)")
+    parser.add_argument("--errors", action="store_true",
+                        help="list every misclassified message (never for a sealed set)")
+    args = parser.parse_args(argv)
+    token = args.token if args.token is not None else default_token()
+    summaries = []
+    for path in args.data:
+        items = yaml.safe_load(Path(path).read_text()) or []
+        sealed = Path(path).name.startswith("sealed")
+        tally = evaluate(items, args.rasa_url, token)
+        summaries.append(report(tally, Path(path).stem, sealed, args.errors))
+    print("SUMMARY " + " | ".join(summaries))
     return 0
 
 
