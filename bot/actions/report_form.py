@@ -60,8 +60,12 @@ def one_more_try(tracker: Tracker, slot: str) -> dict[str, Any]:
 
 
 def contact_known(tracker: Tracker) -> bool:
-    """True once the resident gave (or declined) a way to reach them."""
-    return tracker.get_slot("contact") is not None or any(
+    """True once the resident gave (or declined) a way to reach them.
+
+    The ``contact`` slot holds the raw answer until its validator has run, and
+    only ``"given"`` or ``SKIPPED`` after: a raw answer must still be validated.
+    """
+    return tracker.get_slot("contact") in ("given", SKIPPED) or any(
         tracker.get_slot(s) not in (None, SKIPPED) for s in ("contact_email", "contact_phone")
     )
 

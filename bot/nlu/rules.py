@@ -113,9 +113,10 @@ def refine(
     scores = combine(diet, whole, pieces, linear_weight)
     imposed = apply_rules(text, scores)
     if imposed:
+        # The others keep the classifiers' scores: what they saw (the service a
+        # danger message was also about) is still needed, e.g. to hold the report.
         name, confidence = imposed
-        rest = normalise({k: v for k, v in scores.items() if k != name})
-        scores = {name: confidence, **{k: v * (1 - confidence) for k, v in rest.items()}}
+        scores = {**scores, name: confidence}
     ranking = [
         {"name": name, "confidence": round(conf, 6)}
         for name, conf in sorted(scores.items(), key=lambda kv: -kv[1])[:RANKING_LENGTH]

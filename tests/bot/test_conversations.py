@@ -20,7 +20,7 @@ QUESTIONS = {
     "location": "Where is it?",
     "contact": "How should we send you updates",
     "size": "How big is the pothole?",
-    "in_travel_lane": "travel lane",
+    "in_travel_lane": "Is it in a travel lane",
     "pickup_day": "scheduled pickup day",
     "cart_out_by_7": "at the curb by 7",
     "description": "describe the problem",
@@ -154,10 +154,9 @@ def test_a_spoken_address_and_a_choice_in_the_residents_words_file_within_the_bu
 
 
 def test_a_report_over_several_messages_with_a_correction_files_the_corrected_address(stack):
-    resident = Resident(stack, channel="sms")
+    resident = Resident(stack, channel="sms", gave=("size", "in_travel_lane"))
     assert "Where is it?" in resident.say("there's a huge hole in the road")
-    assert "travel lane" in resident.say("123 Ralph McGill Blvd NE")
-    assert "How should we send you updates" in resident.say("yes")
+    assert "How should we send you updates" in resident.say("123 Ralph McGill Blvd NE")
     changed = resident.say("actually it's 125, not 123")
     assert "125 Ralph McGill Blvd NE" in changed
     summary = resident.say("skip")
@@ -239,10 +238,11 @@ def test_after_the_911_answer_nobody_in_danger_takes_the_report_up_again(stack):
     resident = Resident(stack, gave=("location",))
     marker = "c41e09d2"  # fixed: random text would move the NLU's guess
     first = resident.say(
-        f"water main broke at 640 Glenwood Ave SE and a car is stuck in the water {marker}"
+        f"water main broke at 640 Glenwood Ave SE and a man is trapped in his car in the "
+        f"water {marker}"
     )
     assert first.startswith("If someone is in danger, call 911 now.")
-    resumed = resident.say("nobody is in danger, the car is empty")
+    resumed = resident.say("nobody is in danger, he got out")
     assert "City report" in resumed
     resident.answer_until_summary({"flowing": "yes", "How much water": "gushing"})
     number = case_number_in(resident.say("yes"))

@@ -75,7 +75,11 @@ def test_refine_puts_the_imposed_intent_first_and_keeps_the_rest_ranked():
         "my dad won't wake up", {"report_general_inquiry": 0.7, "greet": 0.3}, {}, [], 0.5
     )
     assert intent == {"name": "emergency", "confidence": 1.0}
-    assert [r["name"] for r in ranking] == ["emergency", "report_general_inquiry", "greet"]
+    assert ranking == [
+        {"name": "emergency", "confidence": 1.0},
+        {"name": "report_general_inquiry", "confidence": 0.7},
+        {"name": "greet", "confidence": 0.3},
+    ]
 
 
 def test_short_messages_are_read_whole():
