@@ -55,6 +55,10 @@ class Attribute:
     required: bool
     order: int
     values: tuple[AttributeValue, ...] = ()
+    # A free-text question's likely answers as words a resident uses in passing
+    # ("deer", "old tires", "fence"), per language: the assistant takes them from
+    # the first message instead of asking.
+    answer_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def value_keys(self) -> set[str]:
         """Return the allowed keys of a list attribute."""
@@ -70,7 +74,11 @@ class Attribute:
             "required": self.required,
             "order": self.order,
             "values": [v.to_json() for v in self.values],
-        }
+        } | (
+            {"answer_words": {lang: list(words) for lang, words in self.answer_words}}
+            if self.answer_words
+            else {}
+        )
 
 
 @dataclass(frozen=True)
@@ -303,17 +311,19 @@ def fold_words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain))
 
 
-def _synonyms(r: _Reader, v: _Map) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    raw = r.get(v, "synonyms", _Map, required=False, default=None)
+def _synonyms(
+    r: _Reader, v: _Map, field: str = "synonyms"
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    raw = r.get(v, field, _Map, required=False, default=None)
     if raw is None:
         return ()
     result = []
     for lang, words in raw.items():
         line = raw.lines[lang]
         if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?", lang):
-            raise r.fail(line, f"synonyms: {lang!r} is not a language code such as en or es")
+            raise r.fail(line, f"{field}: {lang!r} is not a language code such as en or es")
         if not isinstance(words, list):
-            raise r.fail(line, f"synonyms {lang!r} must be a list of text, not {words!r}")
+            raise r.fail(line, f"{field} {lang!r} must be a list of text, not {words!r}")
         for i, word in enumerate(words):
             if not isinstance(word, str) or not fold_words(word):
                 raise r.fail(words.lines[i], f"synonym {word!r} of value {v.get('key')!r} must be "
@@ -362,6 +372,7 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
         required=r.get(m, "required", bool, required=False, default=False),
         order=r.get(m, "order", int, required=False, default=index + 1),
         values=tuple(values),
+        answer_words=_synonyms(r, m, "answer_words"),
     )
 
 

@@ -615,12 +615,39 @@ def _mine_attribute(text, attribute, now, tz, taken):
         return None
     if datatype == "number":
         return _mine_number(text, attribute, taken)
+    if datatype in ("string", "text") and attribute.get("answer_words"):
+        return _mine_words(text, attribute, taken)
     if datatype in ("string", "text") and is_day_question(attribute):
         days = {d.day for d in day_mentions(text, now, tz)}
         if len(days) == 1:
             mention = day_mentions(text, now, tz)[0]
             return mention.day.capitalize(), [(mention.start, mention.end)]
     return None
+
+
+def _mine_words(text, attribute, taken):
+    """A free-text answer said in passing: the catalog's ``answer_words`` found in the text
+    ("dead deer in the road" -> "deer"; "old tires and a mattress" -> "tires and a mattress")."""
+    candidates = [
+        (word, phrase(word))
+        for words_ in (attribute.get("answer_words") or {}).values()
+        for word in words_ or []
+        if phrase(word)
+    ]
+    hits = sorted(
+        (h for h in phrase_hits(text, candidates)
+         if not any(a < h.end and h.start < b for a, b in taken)),
+        key=lambda h: h.start,
+    )
+    if not hits:
+        return None
+    first, last = hits[0], hits[-1]
+    # Nearby hits read best as the resident wrote them; far apart, as a list.
+    if last.first - first.last <= 4:
+        value = text[first.start : last.end]
+    else:
+        value = ", ".join(dict.fromkeys(text[h.start : h.end] for h in hits))
+    return " ".join(value.split())[:200], [(h.start, h.end) for h in hits]
 
 
 def _casual(text: str, hit: Hit) -> bool:

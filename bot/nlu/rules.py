@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from bot.actions.emergency import detect, says_all_clear
-
 from bot.actions.parsing import find_case_number
 
 # What a resident wants done; small talk in a long story ("thanks so much",

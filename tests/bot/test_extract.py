@@ -70,8 +70,10 @@ ATTRIBUTE_CASES = [
                                                       "cart_problem": "missing"}),
     ("cart_request", "the lid on my trash can is broken", {"cart_type": "garbage",
                                                            "cart_problem": "damaged"}),
-    ("illegal_dumping", "someone dumped tires in the park on Oak St", {"land": "public"}),
-    ("dead_animal", "dead dog in the middle of the road on Oak St", {"animal_location": "street"}),
+    ("illegal_dumping", "someone dumped tires in the park on Oak St",
+     {"land": "public", "what_dumped": "tires"}),
+    ("dead_animal", "dead dog in the middle of the road on Oak St",
+     {"animal_location": "street", "animal_type": "dog"}),
     ("water_leak", "water gushing from a pipe and running down the street",
      {"flowing_in_street": "yes", "amount": "gushing"}),
     ("water_leak", "a slow leak by the meter, just dripping", {"amount": "trickle"}),
@@ -88,7 +90,8 @@ ATTRIBUTE_CASES = [
     ("fire_hydrant", "the hydrant on Oak St was hit by a car and knocked over",
      {"hydrant_problem": "knocked_over"}),
     ("overgrown_lot", "the vacant lot next to me has grass up to my waist", {"lot_type": "vacant"}),
-    ("graffiti", "racist graffiti on the bridge wall", {"offensive": "yes"}),
+    ("graffiti", "racist graffiti on the bridge wall",
+     {"offensive": "yes", "surface": "bridge wall"}),
     ("junk_vehicle", "abandoned car parked on the road for weeks, flat tires",
      {"vehicle_location": "street"}),
     ("junk_vehicle", "hay un carro abandonado en la calle", {"vehicle_location": "street"}),
@@ -264,3 +267,24 @@ def test_contact_answer(text, sender, fields):
 @pytest.mark.parametrize("text", ["purple monkey", "what?", "ada@", "hmm let me think"])
 def test_a_contact_answer_that_says_nothing_usable(text):
     assert parse_contact(text, SENDER).understood is False
+
+
+@pytest.mark.parametrize(
+    ("service", "text", "answers"),
+    [
+        ("dead_animal", "theres a dead deer in the road at 1700 Hollywood Rd NW",
+         {"animal_type": "deer", "animal_location": "street"}),
+        ("illegal_dumping", "someone dumped a pile of old tires and a mattress behind the church",
+         {"what_dumped": "tires and a mattress"}),
+        ("graffiti", "somebody tagged the wall at 77 Auburn Ave NE", {"surface": "wall"}),
+        ("park_maintenance", "the swings are broken at grant park", {"what_broken": "swings"}),
+        ("city_facility", "la calefacción no sirve en la biblioteca",
+         {"what_broken": "calefacción"}),
+    ],
+)
+def test_a_free_text_question_is_answered_by_the_catalogs_answer_words(service, text, answers):
+    assert mined(service, text).attributes == answers
+
+
+def test_no_free_text_answer_is_invented():
+    assert mined("dead_animal", "the road is a mess near my house").attributes == {}

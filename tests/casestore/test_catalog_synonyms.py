@@ -107,3 +107,12 @@ def test_every_list_value_of_the_shipped_catalog_has_english_and_spanish_synonym
         if not (v["synonyms"].get("en") and v["synonyms"].get("es"))
     ]
     assert missing == []
+
+
+def test_a_free_text_question_serves_its_answer_words_and_others_serve_none(cs_client):
+    body = cs_client.get("/api/v1/services").get_json()
+    dead = next(s for s in body["services"] if s["service_code"] == "dead_animal")
+    animal = next(a for a in dead["attributes"] if a["code"] == "animal_type")
+    assert "deer" in animal["answer_words"]["en"] and "venado" in animal["answer_words"]["es"]
+    pothole = next(s for s in body["services"] if s["service_code"] == "pothole")
+    assert "answer_words" not in pothole["attributes"][0]
