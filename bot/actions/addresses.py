@@ -557,12 +557,19 @@ def _street_at(toks: list[_Tok], i: int, loose: bool = False) -> _StreetPart | N
     if hit:
         street, end = hit
         said_type = probe[end - 1] in STREET_TYPES or not street.type
-        conflict = False
+        # "Boulevard Dr NE" is another street than the typeless "Boulevard".
+        conflict = not street.type and end < n and lows[end] in STREET_TYPES
         if not said_type and end < n and lows[end] in STREET_TYPES:
             if STREET_TYPES[lows[end]] == street.type:
                 end += 1
             else:
                 conflict = True  # "Peachtree Walk": another street than the gazetteer's
+        if conflict and not street.type:
+            quadrant, k = _quadrant_at(lows, end + 1)
+            return _StreetPart(
+                start, k, None, [street.name], STREET_TYPES[lows[end]], quadrant, "typed",
+                toks[i].orig[:1].isupper(),
+            )
         if not conflict:
             quadrant, end = _quadrant_at(lows, end)
             bare_ok = street.bare or any(w in STREET_TYPES for w in probe[i:end])

@@ -219,6 +219,7 @@ POSITIVE_ES: list[tuple[str, str]] = [
 
 # Added 2026-12-02: emergencies told without a keyword (English).
 POSITIVE_NEW_EN: list[tuple[str, str]] = [
+    ("the transformer on the pole is smoking and sparking over the sidewalk", "live_wires"),
     ("my husband says his chest feels like an elephant is sitting on it", "medical"),
     ("my dad is all sweaty and says there's a heavy pressure on his chest", "medical"),
     ("she's slurring her words and one side of her face is drooping", "medical"),
@@ -440,6 +441,8 @@ NEGATIVE_ES: list[str] = [
 
 # Added 2026-12-02: ordinary reports that sound alarming, nobody in danger now (English).
 NEGATIVE_NEW_EN: list[str] = [
+    "transformer blew and we've had no electricity for hours on my street",
+    "a transformer popped last night and the whole block has been dark since",
     "someone is going to get killed if this light isn't fixed",
     "this pothole will kill somebody",
     "please fix it before somebody gets hurt",

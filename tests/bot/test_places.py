@@ -349,3 +349,15 @@ def test_find_place_returns_a_frozen_place():
     assert found == Place("412 Boulevard SE", "address")
     with pytest.raises(AttributeError):
         found.value = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("People speed past 1600 Boulevard Dr NE every day", "1600 Boulevard Dr NE"),
+        ("sixteen hundred boulevard drive northeast", "1600 Boulevard Dr NE"),
+        ("55 Boulevard Pl NE", "55 Boulevard Pl NE"),
+    ],
+)
+def test_a_street_that_starts_with_a_typeless_name_keeps_its_own_type(text, value):
+    assert find_place(text).value == value
