@@ -107,3 +107,17 @@ def test_a_long_transcript_without_punctuation_is_cut_into_overlapping_windows()
         " ".join(f"w{i}" for i in range(6, 18)),
         " ".join(f"w{i}" for i in range(12, 24)),
     ]
+
+
+def test_the_direct_probabilities_are_scikit_learns():
+    from bot.nlu.refiner import _linear_pipeline, linear_probabilities
+
+    texts = ["pothole on oak", "big hole in the road", "hello there", "hi", "trash missed",
+             "garbage not picked up"]
+    labels = ["report_pothole", "report_pothole", "greet", "greet", "report_missed_garbage",
+              "report_missed_garbage"]
+    model = _linear_pipeline(311).fit(texts, labels)
+    asked = ["a hole on my road", "hey"]
+    direct = linear_probabilities(model, asked)
+    for row, expected in zip(direct, model.predict_proba(asked), strict=True):
+        assert [row[c] for c in model.classes_] == pytest.approx(list(expected))
