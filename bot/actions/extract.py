@@ -17,6 +17,7 @@ The text helpers (``words``, ``phrase_hits``, ``number_in``...) are shared with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -88,8 +89,12 @@ def words(text: str) -> list[Word]:
     ]
 
 
+@functools.lru_cache(maxsize=16384)
 def phrase(text: str) -> tuple[str, ...]:
-    """A phrase as compared: folded words, articles dropped ("the whole block" -> whole block)."""
+    """A phrase as compared: folded words, articles dropped ("the whole block" -> whole block).
+
+    Cached: the catalog's few thousand synonyms are folded on every message otherwise.
+    """
     return tuple(w.text for w in words(text) if w.text not in ARTICLES)
 
 
