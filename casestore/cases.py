@@ -24,7 +24,6 @@ from .errors import NotFoundError, ValidationError
 from .models import Activity, Case, Follower, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
-from .withdrawals import withdrawal_view
 
 STATUS_LABELS = {
     "new": "New",
@@ -246,6 +245,26 @@ def full_view(case: Case, catalog: Catalog) -> dict:
     view["withdrawal_requested"] = case.withdrawal_requested_at is not None
     view["withdrawal"] = withdrawal_view(case)
     return view
+
+
+def pending_withdrawal(case: Case) -> Activity | None:
+    """Return the ``withdrawal_requested`` entry awaiting the department, or None."""
+    if case.withdrawal_requested_at is None:
+        return None
+    return next((a for a in reversed(case.activities) if a.kind == "withdrawal_requested"), None)
+
+
+def withdrawal_view(case: Case) -> dict | None:
+    """Return the pending withdrawal for staff views: status, when, the resident's words."""
+    entry = pending_withdrawal(case)
+    if case.withdrawal_requested_at is None:
+        return None
+    return {
+        "status": (entry.data or {}).get("outcome", "requested") if entry else "requested",
+        "requested_at": case.withdrawal_requested_at.isoformat(),
+        "reason": entry.note if entry else "",
+        "activity_id": entry.id if entry else None,
+    }
 
 
 def add_follower(session: Session, case: Case, contact: dict, *, author: Author = SERVICE) -> bool:

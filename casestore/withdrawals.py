@@ -94,26 +94,6 @@ def matched_by(case: Case, channel_address: str | None, email: str | None) -> st
     return None
 
 
-def pending_entry(case: Case) -> Activity | None:
-    """Return the ``withdrawal_requested`` entry awaiting the department, or None."""
-    if case.withdrawal_requested_at is None:
-        return None
-    return next((a for a in reversed(case.activities) if a.kind == "withdrawal_requested"), None)
-
-
-def withdrawal_view(case: Case) -> dict | None:
-    """Return the pending withdrawal for staff views: status, when, the resident's words."""
-    entry = pending_entry(case)
-    if case.withdrawal_requested_at is None:
-        return None
-    return {
-        "status": (entry.data or {}).get("outcome", "requested") if entry else "requested",
-        "requested_at": case.withdrawal_requested_at.isoformat(),
-        "reason": entry.note if entry else "",
-        "activity_id": entry.id if entry else None,
-    }
-
-
 def _locked(session: Session, case: Case) -> Case:
     """Re-read the case row with a row lock (PostgreSQL) so two requests cannot both record.
 

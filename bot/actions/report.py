@@ -40,24 +40,28 @@ from bot.actions.volunteered import description_of, volunteered
 
 logger = logging.getLogger(__name__)
 
-REPORT_SLOTS = (
+# What the resident said: kept aside while they are told to call 911 (held_report).
+ANSWER_SLOTS = (
     "service_code",
     "location",
     "lat",
     "long",
     "description",
-    "attribute_answer",
     "attributes",
+    "contact_email",
+    "contact_name",
+    "contact_phone",
+    "media_urls",
+)
+# Everything a report sets, its answers and the form's bookkeeping.
+REPORT_SLOTS = ANSWER_SLOTS + (
+    "attribute_answer",
     "pending_attribute",
     "duplicate_case",
     "follow_duplicate",
     "contact",
-    "contact_email",
-    "contact_name",
-    "contact_phone",
     "report_confirmed",
     "failed_tries",
-    "media_urls",
     "emergency_stop",
     "submit_pending",
     "last_filed_key",
@@ -394,19 +398,6 @@ class ActionAskContact(Action):
 
 # --- a report held while the resident is told to call 911 ----------------------------
 
-HELD = (
-    "service_code",
-    "location",
-    "lat",
-    "long",
-    "description",
-    "attributes",
-    "contact_email",
-    "contact_name",
-    "contact_phone",
-    "media_urls",
-)
-
 
 def held_report(tracker: Tracker) -> dict[str, Any] | None:
     """What to keep of a report stopped by the 911 answer.
@@ -415,7 +406,7 @@ def held_report(tracker: Tracker) -> dict[str, Any] | None:
     an emergency keeps the service the classifier saw second, its words and place.
     """
     if tracker.get_slot("service_code"):
-        return {s: tracker.get_slot(s) for s in HELD if tracker.get_slot(s) is not None}
+        return {s: tracker.get_slot(s) for s in ANSWER_SLOTS if tracker.get_slot(s) is not None}
     text = latest_text(tracker)
     for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
         name = ranked.get("name") or ""
@@ -460,6 +451,6 @@ class ActionResumeReport(Action):
         dispatcher.utter_message(text="Thank you. Then I'll take it as a City report.")
         return (
             reset_report()
-            + [SlotSet(slot, value) for slot, value in held.items() if slot in HELD]
+            + [SlotSet(slot, value) for slot, value in held.items() if slot in ANSWER_SLOTS]
             + [SlotSet("held_report", None), FollowupAction("report_form")]
         )
