@@ -404,6 +404,21 @@ def day_mentions(text: str, now: dt.datetime | None = None,
     return sorted(found, key=lambda d: d.start)
 
 
+# Words that tie a weekday to the schedule in a story naming several days
+# ("supposed to be picked up Tuesday ... it's now Thursday"): the day after one
+# of these is the pickup day, the others are when the resident noticed.
+_SCHEDULE_CUE = re.compile(
+    r"(pick(?:ed|s)?\s*up|pickup|collect(?:ed|ion)?|scheduled|supposed|usually|normally|"
+    r"every|trash day|recog\w*|pasan|toca)\W+(?:\w+\W+){0,4}$"
+)
+
+
+def scheduled_day(text: str, mentions: list[DayMention]) -> DayMention | None:
+    """Among several weekdays, the one a schedule word points at, when only one is."""
+    cued = [m for m in mentions if _SCHEDULE_CUE.search(fold(text[max(0, m.start - 40) : m.start]))]
+    return cued[0] if len({m.day for m in cued}) == 1 else None
+
+
 def is_day_question(attribute: dict) -> bool:
     """True for a question about a day (its code or question says "day")."""
     return "day" in attribute.get("code", "") or "day" in (attribute.get("description") or "")
@@ -611,6 +626,9 @@ def _mine_attribute(text, attribute, now, tz, taken):
             day_keys = {day_value(attribute, d.day) for d in days}
             if len(day_keys) == 1 and (not keys or set(keys) == day_keys):
                 return day_keys.pop(), [(d.start, d.end) for d in days]
+            cued = scheduled_day(text, days) if day_keys else None
+            if cued is not None:
+                return day_value(attribute, cued.day), [(cued.start, cued.end)]
             if day_keys:
                 return None
         if datatype == "singlevaluelist" and len(keys) == 1:
@@ -623,10 +641,12 @@ def _mine_attribute(text, attribute, now, tz, taken):
     if datatype in ("string", "text") and attribute.get("answer_words"):
         return _mine_words(text, attribute, taken)
     if datatype in ("string", "text") and is_day_question(attribute):
-        days = {d.day for d in day_mentions(text, now, tz)}
-        if len(days) == 1:
-            mention = day_mentions(text, now, tz)[0]
-            return mention.day.capitalize(), [(mention.start, mention.end)]
+        mentions = day_mentions(text, now, tz)
+        if len({d.day for d in mentions}) == 1:
+            return mentions[0].day.capitalize(), [(mentions[0].start, mentions[0].end)]
+        cued = scheduled_day(text, mentions) if mentions else None
+        if cued is not None:
+            return cued.day.capitalize(), [(cued.start, cued.end)]
     return None
 
 
