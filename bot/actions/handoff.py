@@ -47,6 +47,11 @@ UNAVAILABLE = (
     "Sorry, I can't reach our agents right now. I can keep helping you here, "
     "or you can call 311 (404-546-0311) on weekdays."
 )
+# On the phone the channels app does the transfer (it knows the agent line and
+# its hours); the assistant only asks for it. The text is what other renderers
+# would show if the marker ever reached them.
+TRANSFER = {"transfer": "agent"}
+TRANSFER_TEXT = "Connecting you with a person."
 NOT_A_CHAT = (
     "To talk with a person, call 311 (404-546-0311), or send us a text or a web chat "
     "message and ask for an agent."
@@ -108,6 +113,9 @@ class ActionHandoffToAgent(Action):
     ) -> list[EventType]:
         sender = tracker.sender_id or ""
         channel = sender.split(":", 1)[0] if ":" in sender else ""
+        if channel == "voice":
+            dispatcher.utter_message(text=TRANSFER_TEXT, json_message=TRANSFER)
+            return []
         if channel not in CHAT_CHANNELS:
             dispatcher.utter_message(text=NOT_A_CHAT)
             return []
