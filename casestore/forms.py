@@ -67,7 +67,9 @@ def _strong_password(_form, field) -> None:
 class LoginForm(FlaskForm):
     """Email and password sign-in (staff and residents)."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
+    # No address-format check here: signing in only looks the address up, and
+    # the first-run admin is ``admin@localhost``, which email validators refuse.
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Sign in")
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from casestore.auth import verify_password
 from casestore.models import ApiKey, StaffUser
 from tests.fixtures.casestore import SERVICE_TOKEN, ApiClient, file_case, session_for
+from tests.fixtures.portal import PortalClient
 
 
 def test_init_creates_tokens_and_the_admin_once(cs_fresh_app):
@@ -30,6 +31,17 @@ def test_init_creates_tokens_and_the_admin_once(cs_fresh_app):
     second = runner.invoke(args=["init"])
     assert second.exit_code == 0 and "password" not in second.output
     assert (var / "service_token").read_text() == service_token
+
+
+def test_the_first_run_admin_signs_in_with_the_printed_password(cs_fresh_app):
+    password = re.search(r"password: (\S+)",
+                         cs_fresh_app.test_cli_runner().invoke(args=["init"]).output).group(1)
+    client = PortalClient(cs_fresh_app)
+
+    response = client.sign_in_staff("admin@localhost", password)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/portal/")
 
 
 def test_create_staff_and_staff_token_give_scoped_api_access(cs_app):
