@@ -16,13 +16,14 @@ from .config import load_settings
 
 
 def _secret_key(var_dir: str) -> str:
-    """Return the session-signing key kept under var/ (shared by all workers)."""
-    path = Path(var_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """Return the session-signing key kept under var/ (shared by all workers).
+
+    The first worker to get there creates it (0600 from the start); a worker
+    racing it reads the same key instead of writing its own.
+    """
+    from .auth import read_secret_file
+
+    return read_secret_file(Path(var_dir) / "secret_key", secrets.token_hex(32))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     configure_logging()
     db.init_app(app)
+
+    from .hygiene import init_hygiene
+
+    init_hygiene(app)
 
     from .auth import init_login
 
@@ -69,4 +74,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+
+    from .limits import init_limits, init_proxy
+
+    # Last: the limiter wraps the views every blueprint above declared limits on.
+    init_limits(app)
+    init_proxy(app)
     return app

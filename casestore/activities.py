@@ -25,6 +25,8 @@ MAX_NOTE = 4000
 # the withdrawal kinds from withdrawals.py).
 POSTABLE_KINDS = tuple(k for k in ACTIVITY_KINDS if k not in (
     "opened", "followed", "withdrawal_requested", "withdrawal_declined"))
+# Authors whose entries are public unless they say otherwise; residents' are not.
+PUBLIC_BY_DEFAULT = ("staff", "system")
 # Kinds allowed on a closed case: it must be reopened before work goes on.
 _ON_CLOSED = ("reopened", "update")
 # Work on the ground moves a fresh case into progress.
@@ -39,10 +41,17 @@ def add_activity(
     *,
     author: Author,
     note: str = "",
-    public: bool = True,
+    public: bool | None = None,
     **data,
 ) -> Activity:
-    """Append a ``kind`` entry to ``case``, apply its effects, queue notices and commit."""
+    """Append a ``kind`` entry to ``case``, apply its effects, queue notices and commit.
+
+    ``public`` defaults to True for staff and system entries and to False for
+    what residents wrote (``resident``/``service`` authors): their words may
+    hold a phone number or a home address, so only staff make them public.
+    """
+    if public is None:
+        public = author.type in PUBLIC_BY_DEFAULT
     if kind not in POSTABLE_KINDS:
         raise ValidationError({"kind": f"must be one of {', '.join(POSTABLE_KINDS)}"})
     if not isinstance(note, str):

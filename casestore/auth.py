@@ -8,15 +8,17 @@ a Flask-Login session cookie from the portal.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +27,12 @@ from .db import get_session
 from .models import ApiKey, StaffToken, StaffUser, utcnow
 
 _hasher = PasswordHasher()
+# Verified against when an account does not exist, so a miss takes as long as a wrong password.
+_DUMMY_HASH: str | None = None
+
+STAFF_SESSION_HOURS = 8
+_STAFF_AT = "staff_login_at"
+_STAFF_PW = "staff_pw"
 
 
 def hash_password(password: str) -> str:
@@ -38,6 +46,76 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_or_dummy(password_hash: str | None, password: str) -> bool:
+    """Verify ``password``; with no account (``None``) verify against a dummy hash, return False.
+
+    Both paths run one argon2 verification, so timing never tells whether an
+    email has an account.
+    """
+    global _DUMMY_HASH
+    if password_hash is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password("not a real password")
+        verify_password(_DUMMY_HASH, password)
+        return False
+    return verify_password(password_hash, password)
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """Return a short fingerprint of a password hash, kept in the session cookie.
+
+    A session remembers the fingerprint of the password it signed in with; a
+    password change makes every other session's fingerprint stale.
+    """
+    return hashlib.sha256(("session:" + (password_hash or "")).encode()).hexdigest()[:16]
+
+
+def write_secret_file(path: Path, value: str) -> bool:
+    """Create ``path`` holding ``value``, readable by the owner only; False when it exists.
+
+    The value is written to a private temporary file made with ``O_CREAT |
+    O_EXCL`` and mode 0600 (its final permissions from the first byte, no
+    window under the umask), then hard-linked into place: the link either
+    appears complete or fails because another process won, so two workers
+    racing end with the same secret and no one ever reads a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        # A filesystem without hard links: create the file itself, still 0600 and exclusive.
+        return _write_exclusive(path, value)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_exclusive(path: Path, value: str) -> bool:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def read_secret_file(path: Path, value: str) -> str:
+    """Return the secret kept in ``path``, storing ``value`` there first when there is none."""
+    write_secret_file(path, value + "\n")
+    return path.read_text().strip()
 
 
 def sha256_hex(token: str) -> str:
@@ -130,13 +208,37 @@ def is_service_token(token: str | None) -> bool:
     return bool(token and expected) and hmac.compare_digest(token.encode(), expected.encode())
 
 
+def start_staff_session(user: StaffUser) -> None:
+    """Stamp a staff sign-in on the session: when, and with which password."""
+    session[_STAFF_AT] = utcnow().isoformat()
+    session[_STAFF_PW] = password_fingerprint(user.password_hash)
+
+
+def staff_session_valid(user: StaffUser) -> bool:
+    """Return True while a staff cookie session is within 8 h of sign-in and the password
+    it signed in with is still the account's (a change ends every other session)."""
+    started = session.get(_STAFF_AT)
+    try:
+        age = utcnow() - dt.datetime.fromisoformat(started)
+    except (TypeError, ValueError):
+        return False
+    if age > dt.timedelta(hours=STAFF_SESSION_HOURS):
+        return False
+    return hmac.compare_digest(str(session.get(_STAFF_PW, "")),
+                               password_fingerprint(user.password_hash))
+
+
 def current_caller() -> Caller | None:
-    """Return the request's caller; None when a token was given but is not valid."""
+    """Return the request's caller; None when a token was given but is not valid.
+
+    A portal cookie counts as staff only under the portal's own session rules
+    (``staff_session_valid``), so the API never outlives a sign-in.
+    """
     token = bearer_token()
     if token is None:
         user = current_user
         if user is not None and getattr(user, "is_authenticated", False) and \
-                isinstance(user, StaffUser) and user.active:
+                isinstance(user, StaffUser) and user.active and staff_session_valid(user):
             return Caller("staff", user)
         return ANONYMOUS
     if is_service_token(token):

@@ -8,6 +8,8 @@ leaving nothing written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -20,18 +22,18 @@ from . import validation as v
 from .addresses import normalize_address
 from .calendar import expected_at
 from .catalog import Catalog
-from .errors import NotFoundError, ValidationError
+from .config import public_url
+from .disclosure import (  # noqa: F401  (re-exported: the service layer's views)
+    STATUS_LABELS,
+    activity_view,
+    public_view,
+    record_view,
+    service_view,
+)
+from .errors import IdempotencyMismatchError, NotFoundError, ValidationError
 from .models import Activity, Case, Follower, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
-
-STATUS_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "in_progress": "In progress",
-    "waiting_for_resident": "Waiting for resident",
-    "closed": "Closed",
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ RESIDENT = Author("resident", None, "Resident")
 
 def _base_url() -> str:
     if has_app_context():
-        return current_app.config["CASESTORE_URL"]
+        return public_url(current_app.config)
     return "http://localhost:8080"
 
 
@@ -69,14 +71,18 @@ def create_case(
     data: dict,
     *,
     idempotency_key: str | None = None,
+    idempotency_scope: str = "service",
     api_key_id: int | None = None,
     author: Author = SERVICE,
 ) -> tuple[Case, bool]:
     """Create a case from a ``NewCase`` dict; return (case, created).
 
-    The same idempotency key returns the first case with ``created=False``,
-    also when two requests with it race. Raises ``ValidationError`` for bad
-    input, writing nothing. Commits.
+    An idempotency key belongs to one caller (``idempotency_scope``: ``service``,
+    ``staff:<id>``, ``api-key:<id>``, ``live-chat``): the same key from the same
+    caller with the same body returns the first case with ``created=False``,
+    also when two requests with it race; the same key with a different body
+    raises ``IdempotencyMismatchError`` (422). Another caller's key is never
+    seen. Raises ``ValidationError`` for bad input, writing nothing. Commits.
     """
     if not isinstance(data, dict):
         raise ValidationError({"body": "must be a JSON object"}, malformed=True)
@@ -85,8 +91,9 @@ def create_case(
     if idempotency_key is not None and len(idempotency_key) > 200:
         problems.add("idempotency_key", "must be at most 200 characters")
     problems.raise_if_any()
+    fingerprint = body_fingerprint(data)
     if key:
-        existing = _by_idempotency_key(session, key)
+        existing = _replay(session, idempotency_scope, key, fingerprint)
         if existing is not None:
             return existing, False
 
@@ -120,6 +127,8 @@ def create_case(
         requester_phone=requester["phone"],
         requester_address=requester["channel_address"],
         idempotency_key=key,
+        idempotency_scope=idempotency_scope if key else None,
+        idempotency_fingerprint=fingerprint if key else None,
         open311_token=secrets.token_urlsafe(16),
         api_key_id=api_key_id,
         created_at=now,
@@ -139,15 +148,40 @@ def create_case(
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = _by_idempotency_key(session, key) if key else None
+        existing = _replay(session, idempotency_scope, key, fingerprint) if key else None
         if existing is None:
             raise
         return existing, False
     return case, True
 
 
-def _by_idempotency_key(session: Session, key: str) -> Case | None:
-    return session.execute(select(Case).where(Case.idempotency_key == key)).scalar_one_or_none()
+def body_fingerprint(data: dict) -> str:
+    """Return the sha256 of a ``NewCase`` body in canonical JSON, its key field left out.
+
+    The key may travel in the header or in the body (the assistant sends both),
+    so it is not part of what must match on a replay.
+    """
+    body = {k: val for k, val in data.items() if k != "idempotency_key"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replay(session: Session, scope: str, key: str, fingerprint: str) -> Case | None:
+    """Return the case this caller filed with ``key``; refuse a different body."""
+    case = session.execute(
+        select(Case).where(Case.idempotency_scope == scope, Case.idempotency_key == key)
+    ).scalar_one_or_none()
+    if case is None:
+        return None
+    # Cases filed before fingerprints were kept (migration 0004) have none to compare.
+    if case.idempotency_fingerprint is not None and case.idempotency_fingerprint != fingerprint:
+        raise IdempotencyMismatchError(
+            "This Idempotency-Key was already used with a different request body; "
+            "send a new key for a new case.",
+            {"idempotency_key": "already used with a different body"},
+        )
+    return case
 
 
 def find_case(session: Session, number: object) -> Case | None:
@@ -175,61 +209,14 @@ def staff_can_see(staff: StaffUser, case: Case) -> bool:
     return True
 
 
-def activity_view(activity: Activity) -> dict:
-    """Return an ``Activity`` dict as docs/api.md describes it."""
-    return {
-        "id": activity.id,
-        "kind": activity.kind,
-        "note": activity.note,
-        "public": activity.public,
-        "author": activity.author_name,
-        "created_at": activity.created_at.isoformat(),
-        "data": dict(activity.data or {}),
-    }
-
-
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def public_view(case: Case, catalog: Catalog) -> dict:
-    """Return the public ``Case`` dict: no requester data, public timeline only."""
-    service = catalog.service(case.service_code)
-    public = [a for a in case.activities if a.public]
-    latest_note = next((a.note for a in reversed(public) if a.note), None)
-    return {
-        "case_number": case.number,
-        "service_code": case.service_code,
-        "service_name": service.name if service else case.service_code,
-        "department": case.department,
-        "department_name": catalog.department_name(case.department),
-        "status": case.status,
-        "status_label": STATUS_LABELS.get(case.status, case.status),
-        "description": case.description,
-        "address": case.address_normalized or case.address,
-        "lat": case.lat,
-        "long": case.long,
-        "attributes": dict(case.attributes or {}),
-        "media_urls": list(case.media_urls or []),
-        "channel": case.channel,
-        "created_at": _iso(case.created_at),
-        "updated_at": _iso(case.updated_at),
-        "expected_at": _iso(case.expected_at),
-        "closed_at": _iso(case.closed_at),
-        "close_reason": case.close_reason,
-        "closure_comments": case.closure_comments,
-        "duplicate_of": case.duplicate_of.number if case.duplicate_of is not None else None,
-        "referred_to": case.referred_to,
-        "latest_public_note": latest_note,
-        "url": f"{_base_url()}/cases/{case.number}",
-        "timeline": [activity_view(a) for a in public],
-    }
 
 
 def full_view(case: Case, catalog: Catalog) -> dict:
     """Return ``CaseFull``: the public view plus requester, followers, internal entries and
     any pending withdrawal request (``withdrawal_requested``, ``withdrawal``)."""
-    view = public_view(case, catalog)
+    view = record_view(case, catalog)
     view["requester"] = {
         "name": case.requester_name,
         "email": case.requester_email,
@@ -241,7 +228,6 @@ def full_view(case: Case, catalog: Catalog) -> dict:
          "created_at": _iso(f.created_at)}
         for f in case.followers
     ]
-    view["timeline"] = [activity_view(a) for a in case.activities]
     view["withdrawal_requested"] = case.withdrawal_requested_at is not None
     view["withdrawal"] = withdrawal_view(case)
     return view

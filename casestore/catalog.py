@@ -19,6 +19,11 @@ import yaml
 from flask import current_app
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+# Who a service is about: a place (its cases are public, within limits) or a person
+# (anonymous views show only number, service and status).
+PRIVACY = ("public", "private")
+# How precisely anonymous views give a public service's location.
+ADDRESS_PRECISIONS = ("exact", "block")
 REFERRAL_TOPICS = ("emergency", "power", "animal")
 
 
@@ -59,6 +64,9 @@ class Attribute:
     # ("deer", "old tires", "fence"), per language: the assistant takes them from
     # the first message instead of asking.
     answer_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # True: anonymous views show the answer. Only list attributes may be public, since
+    # free text is the resident's own words.
+    public: bool = False
 
     def value_keys(self) -> set[str]:
         """Return the allowed keys of a list attribute."""
@@ -74,6 +82,7 @@ class Attribute:
             "required": self.required,
             "order": self.order,
             "values": [v.to_json() for v in self.values],
+            "public": self.public,
         } | (
             {"answer_words": {lang: list(words) for lang, words in self.answer_words}}
             if self.answer_words
@@ -95,6 +104,16 @@ class Service:
     attributes: tuple[Attribute, ...]
     # False: the City must still check the problem, so a resident's withdrawal stays a note.
     withdrawable: bool = True
+    # "private": about a person (a bill, a home visit): anonymous views show only the
+    # case number, service and status.
+    privacy: str = "public"
+    # "block": anonymous views give the location as its hundred block, not the house.
+    address_precision: str = "exact"
+
+    @property
+    def private(self) -> bool:
+        """Return True when anonymous views show only number, service and status."""
+        return self.privacy == "private"
 
     def attribute(self, code: str) -> Attribute | None:
         """Return the attribute with ``code`` or None."""
@@ -110,6 +129,8 @@ class Service:
             "group": self.group,
             "keywords": list(self.keywords),
             "target_days": self.target_days,
+            "privacy": self.privacy,
+            "address_precision": self.address_precision,
             "attributes": [a.to_json() for a in self.attributes],
         }
 
@@ -364,6 +385,10 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
         raise r.fail(m.line, f"attribute {code!r}: a list attribute needs 'values'")
     if values and not datatype.endswith("valuelist"):
         raise r.fail(r.line_of(m, "values"), f"attribute {code!r}: only lists take 'values'")
+    public = r.get(m, "public", bool, required=False, default=False)
+    if public and not datatype.endswith("valuelist"):
+        raise r.fail(r.line_of(m, "public"), f"attribute {code!r}: only list attributes may be "
+                     "public (free text is the resident's own words)")
     return Attribute(
         code=code,
         description=r.get(m, "description", str),
@@ -373,6 +398,7 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
         order=r.get(m, "order", int, required=False, default=index + 1),
         values=tuple(values),
         answer_words=_synonyms(r, m, "answer_words"),
+        public=public,
     )
 
 
@@ -391,6 +417,13 @@ def _service(r: _Reader, m: _Map, departments: dict[str, Department]) -> Service
     codes = [a.code for a in attributes]
     if len(codes) != len(set(codes)):
         raise r.fail(m.line, f"service {code!r}: attribute codes repeat")
+    privacy = _choice(r, m, "privacy", PRIVACY, code)
+    precision = _choice(r, m, "address_precision", ADDRESS_PRECISIONS, code)
+    if privacy == "private":
+        shown = next((a for a in attributes if a.public), None)
+        if shown is not None:
+            raise r.fail(m.line, f"service {code!r} is private: its attribute {shown.code!r} "
+                         "cannot be public")
     return Service(
         code=code,
         name=r.get(m, "name", str),
@@ -401,7 +434,18 @@ def _service(r: _Reader, m: _Map, departments: dict[str, Department]) -> Service
         keywords=r.strings(m, "keywords", required=False),
         attributes=tuple(sorted(attributes, key=lambda a: a.order)),
         withdrawable=r.get(m, "withdrawable", bool, required=False, default=True),
+        privacy=privacy,
+        address_precision=precision,
     )
+
+
+def _choice(r: _Reader, m: _Map, key: str, choices: tuple[str, ...], code: str) -> str:
+    """Return an optional setting of a service that takes one of ``choices`` (default: first)."""
+    value = r.get(m, key, str, required=False, default=choices[0])
+    if value not in choices:
+        raise r.fail(r.line_of(m, key), f"service {code!r}: {key} must be one of "
+                     f"{', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _city(r: _Reader, m: _Map) -> City:

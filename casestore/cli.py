@@ -15,7 +15,13 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from .auth import create_api_key, create_staff_token, hash_password, new_secret
+from .auth import (
+    create_api_key,
+    create_staff_token,
+    hash_password,
+    new_secret,
+    write_secret_file,
+)
 from .catalog import CatalogError, load_catalog
 from .db import new_session
 from .migrate import upgrade_database
@@ -29,13 +35,8 @@ PRIVATE_COLUMNS = ("requester_name", "requester_email", "requester_phone", "requ
 
 
 def _write_secret_once(path: Path) -> bool:
-    """Create ``path`` with a random secret unless it exists; return True when created."""
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new_secret() + "\n")
-    path.chmod(0o600)
-    return True
+    """Create ``path`` with a random secret (mode 0600) unless it exists; True when created."""
+    return write_secret_file(path, new_secret() + "\n")
 
 
 def register_cli(app) -> None:
@@ -57,6 +58,13 @@ def register_cli(app) -> None:
             click.echo(f"created the service token in {var / 'service_token'}")
         if _write_secret_once(var / "rasa_token"):
             click.echo(f"created Rasa's API token in {var / 'rasa_token'}")
+        if _write_secret_once(var / "channels_internal_token"):
+            click.echo("created the channels' internal token in "
+                       f"{var / 'channels_internal_token'}")
+        # The action server's own token towards the channels' internal app.
+        if _write_secret_once(var / "actions_channels_token"):
+            click.echo("created the action server's channels token in "
+                       f"{var / 'actions_channels_token'}")
         with closing(new_session()) as session:
             has_admin = session.execute(
                 select(StaffUser.id).where(StaffUser.role == "admin")).first()

@@ -1,20 +1,28 @@
 """Database engine per app and session per request.
 
-The engine is made in ``create_app`` (never at import). On SQLite every
-transaction starts with ``BEGIN IMMEDIATE`` and waits on a busy timeout, so
-concurrent writers queue up instead of failing with "database is locked" and
-the case counter update cannot interleave.
+The engine is made in ``create_app`` (never at import). On SQLite a
+transaction that may write starts with ``BEGIN IMMEDIATE`` and waits on a busy
+timeout, so concurrent writers queue up instead of failing with "database is
+locked" and the case counter update cannot interleave. Reads take no write
+lock: GET and HEAD requests of the blueprints whose reads never write (the API,
+Open311, the public and portal pages) and health checks begin with a deferred
+``BEGIN``, which WAL mode lets run beside a writer. Views that have built their
+answer call ``release_session`` before rendering it.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Blueprints whose GET/HEAD views only read. Others (the account confirmation
+# link, the live-chat state poll) write on GET and keep BEGIN IMMEDIATE: a
+# deferred transaction that read first cannot always upgrade to a write in WAL.
+READ_ONLY_GET_BLUEPRINTS = ("api", "open311", "public", "portal")
 
 
 def make_engine(url: str) -> Engine:
@@ -49,11 +57,15 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app) -> None:
-    """Create the app's engine and session factory and close sessions after requests."""
+    """Create the app's engine and session factories and close sessions after requests."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["casestore.engine"] = engine
     app.extensions["casestore.sessionmaker"] = sessionmaker(
         bind=engine, future=True, expire_on_commit=False
+    )
+    app.extensions["casestore.reader"] = sessionmaker(
+        bind=engine.execution_options(casestore_readonly=True), future=True,
+        expire_on_commit=False,
     )
     app.teardown_appcontext(_close_session)
 
@@ -68,11 +80,30 @@ def new_session() -> Session:
     return current_app.extensions["casestore.sessionmaker"]()
 
 
+def read_only_request() -> bool:
+    """Return True when this request only reads: a GET/HEAD of a read-only blueprint."""
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and request.blueprint in READ_ONLY_GET_BLUEPRINTS)
+
+
 def get_session() -> Session:
-    """Return this request's session, created on first use and closed at teardown."""
+    """Return this request's session, created on first use and closed at teardown.
+
+    A read-only request's session begins its transactions without the write lock.
+    """
     if "db_session" not in g:
-        g.db_session = new_session()
+        factory = "casestore.reader" if read_only_request() else "casestore.sessionmaker"
+        g.db_session = current_app.extensions[factory]()
     return g.db_session
+
+
+def release_session() -> None:
+    """Close this request's session now, ending its transaction before the answer is rendered.
+
+    Loaded objects stay readable (``expire_on_commit=False``); a later
+    ``get_session()`` opens a fresh session.
+    """
+    _close_session()
 
 
 def _close_session(_exc=None) -> None:

@@ -60,3 +60,10 @@ class ForbiddenError(CaseStoreError):
 
     status = 403
     code = "forbidden"
+
+
+class IdempotencyMismatchError(CaseStoreError):
+    """An ``Idempotency-Key`` the caller already used, sent again with a different body."""
+
+    status = 422
+    code = "idempotency_key_reused"

@@ -96,6 +96,8 @@ ACTIVITY_KINDS = (
     "followed",  # a resident chose to follow this case instead of filing again
     "withdrawal_requested",  # the requester asked to withdraw (internal: their own words)
     "withdrawal_declined",  # staff kept the case open after a withdrawal request
+    "made_public",  # staff published a resident's note or photo (internal log line)
+    "made_private",  # staff took a resident's note or photo off the public view again
 )
 
 CHANNELS = (
@@ -144,6 +146,8 @@ class Case(Base):
 
     attributes = Column(JSON, nullable=False, default=dict)  # {attribute code: value or [values]}
     media_urls = Column(JSON, nullable=False, default=list)
+    # Photo numbers (1 = media_urls[0]) staff made public (migration 0005); the rest stay private.
+    public_media = Column(JSON, nullable=False, default=list)
     channel = Column(String(32), nullable=False)
 
     # Private: never in a public response, a public page or a log line.
@@ -152,7 +156,11 @@ class Case(Base):
     requester_phone = Column(String(32))  # E.164
     requester_address = Column(String(200))  # channel address, e.g. "sms:+14045550123"
 
-    idempotency_key = Column(String(200), unique=True)
+    # A replay key is unique per caller (migration 0004): ``service``, ``staff:<id>``,
+    # ``api-key:<id>`` or ``live-chat``; the fingerprint is the sha256 of the first body.
+    idempotency_key = Column(String(200))
+    idempotency_scope = Column(String(64))
+    idempotency_fingerprint = Column(String(64))
     open311_token = Column(String(64), unique=True)  # for Open311 tokens/<token>
     api_key_id = Column(Integer, ForeignKey("api_keys.id"))
 
@@ -183,6 +191,8 @@ class Case(Base):
         Index("ix_cases_address_normalized", "address_normalized"),
         Index("ix_cases_requester_email", "requester_email"),
         Index("ix_cases_lat_long", "lat", "long"),
+        UniqueConstraint("idempotency_scope", "idempotency_key",
+                         name="uq_cases_idempotency_scope_key"),
     )
 
 
@@ -202,6 +212,8 @@ class Activity(Base):
     author_name = Column(String(200), nullable=False)  # a display name safe to show publicly
     data = Column(JSON, nullable=False, default=dict)  # kind-specific: reason, from/to dept...
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    # When staff published a resident's words (migration 0005): only then is their note public.
+    published_at = Column(UtcDateTime)
 
     case = relationship("Case", back_populates="activities")
 

@@ -25,6 +25,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 from sqlalchemy.orm import object_session
 
 from .catalog import Catalog
+from .config import public_url
 from .models import Activity, Case, OutboxMessage
 from .numbering import format_case_number
 
@@ -87,7 +88,7 @@ def _render(event: str, suffix: str, context: dict) -> str:
 
 def _base_url() -> str:
     if has_app_context():
-        return str(current_app.config.get("CASESTORE_URL") or "http://localhost:8080").rstrip("/")
+        return public_url(current_app.config)
     return "http://localhost:8080"
 
 

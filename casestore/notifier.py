@@ -12,18 +12,19 @@ API can reach it) is marked ``dead`` instead of retried.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import signal
 import smtplib
+import ssl
 import threading
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from pathlib import Path
 
 import requests
 from flask import current_app
 from sqlalchemy import select, update
 
-from .auth import service_token
 from .catalog import get_catalog
 from .db import engine, new_session
 from .logs import get_logger
@@ -36,6 +37,7 @@ BATCH = 50
 LEASE = dt.timedelta(minutes=5)  # a crashed notifier's claims come due again after this
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
+SMTP_TIMEOUT_SECONDS = 15
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -80,14 +82,61 @@ def claim_due(now: dt.datetime, limit: int = BATCH) -> list[int]:
         session.close()
 
 
-def send_email(recipient: str, subject: str, text: str, html: str, row_id: int) -> None:
-    """Send by SMTP, or write an .eml file under var/outbox/ when SMTP_HOST is unset."""
+class InsecureSmtpError(Exception):
+    """The settings would send SMTP credentials over an unencrypted connection."""
+
+
+SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
+
+
+def smtp_security(cfg) -> str:
+    """Return how the SMTP connection is protected: ``starttls``, ``ssl`` or ``none``.
+
+    ``SMTP_SECURITY`` says it; unset, ``SMTP_STARTTLS=true`` means starttls and
+    port 465 means implicit TLS (SMTPS), as mail providers document them.
+    """
+    mode = cfg.get("SMTP_SECURITY")
+    if mode:
+        if mode not in SMTP_SECURITY_MODES:
+            raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}")
+        return mode
+    if cfg.get("SMTP_STARTTLS"):
+        return "starttls"
+    return "ssl" if int(cfg.get("SMTP_PORT") or 25) == 465 else "none"
+
+
+def smtp_tls_context(cfg) -> ssl.SSLContext:
+    """A verifying TLS context: the system's CAs, or only ``SMTP_CA_FILE`` when set."""
+    return ssl.create_default_context(cafile=cfg.get("SMTP_CA_FILE") or None)
+
+
+def message_id(dedupe_key: str | None, row_id: int, mail_from: str) -> str:
+    """Return a Message-ID that every attempt of one notice shares.
+
+    It is derived from the outbox row's dedupe key, so a resend after a
+    timeout carries the same id and mail systems (and people) can tell it is
+    the same message.
+    """
+    seed = dedupe_key or f"outbox-{row_id}"
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    return f"<notice.{digest}@{domain}>"
+
+
+def send_email(recipient: str, subject: str, text: str, html: str, row_id: int,
+               dedupe_key: str | None = None) -> None:
+    """Send by SMTP, or write an .eml file under var/outbox/ when SMTP_HOST is unset.
+
+    TLS is verified (``ssl.create_default_context``); credentials are only
+    ever sent inside TLS: with ``SMTP_USER`` set and no TLS the send is
+    refused with ``InsecureSmtpError`` (logged, the notice stays pending).
+    """
     cfg = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = cfg["MAIL_FROM"]
     message["To"] = recipient
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{row_id}")
+    message["Message-ID"] = message_id(dedupe_key, row_id, cfg["MAIL_FROM"])
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if not cfg.get("SMTP_HOST"):
@@ -95,12 +144,34 @@ def send_email(recipient: str, subject: str, text: str, html: str, row_id: int) 
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{row_id:08d}.eml").write_bytes(bytes(message))
         return
-    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=15) as smtp:
-        if cfg.get("SMTP_STARTTLS"):
-            smtp.starttls()
+    mode = smtp_security(cfg)
+    if cfg.get("SMTP_USER") and mode == "none":
+        log.error("smtp_login_refused", reason="no TLS: set SMTP_SECURITY=starttls or ssl",
+                  host=cfg["SMTP_HOST"], port=cfg["SMTP_PORT"])
+        raise InsecureSmtpError("SMTP_USER is set but the connection has no TLS; "
+                                "set SMTP_SECURITY=starttls or ssl")
+    host, port = cfg["SMTP_HOST"], cfg["SMTP_PORT"]
+    if mode == "ssl":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS,
+                                context=smtp_tls_context(cfg))
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+    with smtp:
+        if mode == "starttls":
+            smtp.starttls(context=smtp_tls_context(cfg))
         if cfg.get("SMTP_USER"):
             smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
         smtp.send_message(message)
+
+
+def channels_internal_token() -> str:
+    """The bearer for the channels' internal app: CHANNELS_INTERNAL_TOKEN, else the
+    file ``init`` made. Not the service token: one token per caller and direction."""
+    configured = current_app.config.get("CHANNELS_INTERNAL_TOKEN")
+    if configured:
+        return configured
+    path = Path(current_app.config["VAR_DIR"]) / "channels_internal_token"
+    return path.read_text().strip() if path.is_file() else ""
 
 
 class UndeliverableError(Exception):
@@ -108,22 +179,27 @@ class UndeliverableError(Exception):
 
 
 def send_channel_message(recipient: str, text: str, buttons: list | None = None, *,
-                         case_number: str | None = None, event: str | None = None) -> None:
+                         case_number: str | None = None, event: str | None = None,
+                         dedupe_key: str | None = None) -> None:
     """Ask the channels app to send ``text`` to a channel address.
 
     ``case_number`` and ``event`` let the channels app tie the resident's reply
     (YES/NO after a closure, an answer after a question) to the case. Raises
     ``UndeliverableError`` for 409 (STOP) and 422 (no way to reach the
     address), and ``requests`` errors for anything worth retrying.
+    ``dedupe_key`` (the outbox row's) makes a retried notice recognisable.
     """
     body = {"to": recipient, "text": text, "buttons": buttons or []}
     if case_number and event:
         body.update(case_number=case_number, event=event)
+    if dedupe_key:
+        # The channels app remembers sent keys: a retry after a lost answer is not sent twice.
+        body["dedupe_key"] = dedupe_key
     response = requests.post(
-        f"{current_app.config['CHANNELS_URL']}/internal/send",
+        f"{current_app.config['CHANNELS_INTERNAL_URL']}/internal/send",
         json=body,
-        headers={"Authorization": f"Bearer {service_token() or ''}"},
-        timeout=15,
+        headers={"Authorization": f"Bearer {channels_internal_token()}"},
+        timeout=(3, 15),
     )
     if response.status_code in (409, 422):
         raise UndeliverableError(f"channels app answered {response.status_code}")
@@ -139,12 +215,23 @@ def _render(row: OutboxMessage, case: Case | None):
     return render_text(row, case, get_catalog())
 
 
+def notice_key(row: OutboxMessage) -> str:
+    """Return the key under which the channels app remembers this notice as sent.
+
+    The same for every attempt of one outbox row; a hash of the row's dedupe
+    key, because that key names the recipient (a phone number) and the
+    channels app keeps what it receives.
+    """
+    seed = row.dedupe_key or f"outbox-{row.id}"
+    return "notice:" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:40]
+
+
 def _send(row: OutboxMessage, content) -> None:
     if row.transport == "email":
-        send_email(row.recipient, *content, row_id=row.id)
+        send_email(row.recipient, *content, row_id=row.id, dedupe_key=row.dedupe_key)
     else:
         send_channel_message(row.recipient, content, case_number=(row.payload or {}).get(
-            "case_number"), event=row.event)
+            "case_number"), event=row.event, dedupe_key=notice_key(row))
 
 
 def deliver(row_id: int, now: dt.datetime | None = None) -> bool:

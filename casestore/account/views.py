@@ -12,14 +12,16 @@ from __future__ import annotations
 import os
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
-from casestore.auth import hash_password, verify_password
-from casestore.cases import RESIDENT, add_activity, public_view
+from casestore.auth import hash_password, verify_or_dummy
+from casestore.cases import RESIDENT, add_activity
 from casestore.catalog import get_catalog
 from casestore.db import get_session
+from casestore.disclosure import owner_view
 from casestore.errors import CaseStoreError
 from casestore.forms import ForgotForm, LoginForm, ResetForm, ResidentNoteForm, SignupForm
+from casestore.limits import address_limit, no_address, per_address
 from casestore.logs import get_logger
 from casestore.models import Case, Follower, OutboxMessage, Resident, utcnow
 from casestore.portal.web import page_not_found, rate_limited
@@ -63,6 +65,7 @@ def _message(heading: str, message: str, status: int = 200):
 
 @bp.route("/signup", methods=["GET", "POST"])
 @rate_limited(account_rate_limit, methods=("POST",))
+@rate_limited(address_limit, ("POST",), key=per_address(), exempt_when=no_address())
 def signup():
     """Create an account; it works once the emailed link confirms the address."""
     form = SignupForm()
@@ -92,15 +95,26 @@ def signup():
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
-    """Confirm the email address from the link in the confirmation email."""
+    """Confirm the email address from the link in the confirmation email.
+
+    The link works once: the first use confirms and signs in; any later use
+    (the link sits in mailboxes and access logs) only sends to the sign-in page.
+    """
     data = read_token("confirm", token, CONFIRM_HOURS * 3600)
     resident = get_session().get(Resident, data.get("r")) if data else None
     if resident is None or resident.email != data.get("e"):
         return _message("This link does not work", "It is expired or wrong. Sign up again.", 404)
-    if resident.email_confirmed_at is None:
-        resident.email_confirmed_at = utcnow()
-        get_session().commit()
-        log.info("resident_confirmed", resident_id=resident.id)
+    # Only the request whose UPDATE flips the confirmation signs in, even when two race.
+    first = get_session().execute(
+        update(Resident).where(Resident.id == resident.id, Resident.email_confirmed_at.is_(None))
+        .values(email_confirmed_at=utcnow())
+    ).rowcount == 1
+    get_session().commit()
+    if not first:
+        flash("Your email address is already confirmed. Sign in with your password.", "success")
+        return redirect(url_for("account.login"))
+    get_session().refresh(resident)
+    log.info("resident_confirmed", resident_id=resident.id)
     sign_in(resident)
     flash("Your email address is confirmed.", "success")
     return redirect(url_for("account.status"))
@@ -113,7 +127,8 @@ def login():
     form = LoginForm()
     if request.method == "POST" and form.validate():
         resident = resident_by_email(form.email.data)
-        ok = resident is not None and verify_password(resident.password_hash, form.password.data)
+        # No account still costs one argon2 verification: timing never tells who has one.
+        ok = verify_or_dummy(resident.password_hash if resident else None, form.password.data)
         if ok and resident.email_confirmed_at is not None:
             sign_in(resident)
             target = request.args.get("next", "")
@@ -137,6 +152,7 @@ def logout():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @rate_limited(account_rate_limit, methods=("POST",))
+@rate_limited(address_limit, ("POST",), key=per_address(), exempt_when=no_address())
 def forgot():
     """Email a reset link (the same answer whether or not the email has an account)."""
     form = ForgotForm()
@@ -191,7 +207,7 @@ def _status_page(resident: Resident, failed: dict | None = None, status: int = 2
     catalog = get_catalog()
     items = []
     for case in resident_cases(resident):
-        view = public_view(case, catalog)
+        view = owner_view(case, catalog)
         question = next((a["note"] for a in reversed(view["timeline"])
                          if a["kind"] == "info_requested"), None)
         form = (failed or {}).get(case.number) or ResidentNoteForm(prefix=f"c{case.number}")

@@ -11,8 +11,5 @@ from . import routes as _routes  # noqa: E402,F401
 
 
 def init_api(app) -> None:
-    """Set up what the API needs on the app: JSON errors and the rate limiter."""
+    """Set up what the API needs on the app: JSON errors (its limits: ``casestore.limits``)."""
     _errors.init_errors(app)
-    from .limits import init_limiter
-
-    init_limiter(app, "api.get_case")

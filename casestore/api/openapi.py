@@ -50,7 +50,16 @@ _CONTACT = {"type": "object", "properties": {
     "name": _NSTR, "email": _NSTR, "phone": _NSTR, "channel_address": _NSTR}}
 _CASE = {
     "type": "object",
+    "description": "The public view (rules: docs/security.md). A privacy: private service "
+                   "gives only case_number, service_code, service_name, privacy, status, "
+                   "status_label and url; the service token also gets description, every "
+                   "attribute, media_urls and residents' notes. media_urls: only the photos "
+                   "staff made public; a resident's note only once staff published it.",
+    "required": ["case_number", "service_code", "service_name", "privacy", "status",
+                 "status_label", "url"],
     "properties": {
+        "privacy": {"type": "string", "enum": ["public", "private"]},
+        "address_precision": {"type": "string", "enum": ["exact", "block"]},
         "case_number": _STR, "service_code": _STR, "service_name": _STR, "department": _STR,
         "department_name": _STR, "status": {"type": "string", "enum": list(STATUSES)},
         "status_label": _STR, "description": _STR, "address": _NSTR, "lat": _NNUM,
@@ -73,6 +82,8 @@ _PENDING_WITHDRAWAL = {"type": "object", "nullable": True, "properties": {
     "reason": {"type": "string", "description": "the resident's words (staff only)"},
     "activity_id": {"type": "integer"}}}
 _CASE_FULL = {"allOf": [_ref("Case"), {"type": "object", "properties": {
+    "public_photos": {"type": "array", "items": {"type": "integer"},
+                      "description": "numbers of the photos staff made public (1 = first)"},
     "requester": _ref("Contact"), "followers": {"type": "array", "items": _ref("Contact")},
     "withdrawal_requested": {"type": "boolean"}, "withdrawal": _PENDING_WITHDRAWAL}}]}
 _WITHDRAWAL_REQUEST = {"type": "object", "properties": {
@@ -111,6 +122,11 @@ _NEW_ACTIVITY = {
         "duplicate_of": _STR, "referred_to": _STR,
     },
 }
+_VISIBILITY_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["public"], "properties": {"public": {"type": "boolean"}},
+    "additionalProperties": False}}}}
+_PHOTO = {"type": "object", "properties": {
+    "photo": {"type": "integer"}, "url": _STR, "public": {"type": "boolean"}}}
 _ADDRESS_BODY = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["channel_address"], "properties": {"channel_address": _STR}}}}}
 _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
@@ -205,6 +221,24 @@ def _core_document() -> dict:
                         **_errors(401, 404)},
                 },
             },
+            "/cases/{number}/activities/{activity_id}": {"patch": {
+                "summary": "Make a resident's note (info_added, reopened) public or private "
+                           "again (staff who may see the case); logged as made_public/"
+                           "made_private",
+                "parameters": [_NUMBER, {"name": "activity_id", "in": "path", "required": True,
+                                         "schema": {"type": "integer"}}],
+                "requestBody": _VISIBILITY_BODY,
+                "responses": {"200": _json(_ref("Activity")),
+                              **_errors(400, 401, 403, 404, 422)},
+            }},
+            "/cases/{number}/media/{photo}": {"patch": {
+                "summary": "Make a photo public or private again (staff who may see the "
+                           "case; 1 = the first of media_urls)",
+                "parameters": [_NUMBER, {"name": "photo", "in": "path", "required": True,
+                                         "schema": {"type": "integer", "minimum": 1}}],
+                "requestBody": _VISIBILITY_BODY,
+                "responses": {"200": _json(_PHOTO), **_errors(400, 401, 403, 404, 422)},
+            }},
             "/cases/{number}/withdrawal": {"post": {
                 "summary": "The requester withdraws their case (service token; matched by "
                            "channel address or email)",

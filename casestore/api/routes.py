@@ -18,13 +18,18 @@ from ..cases import (
     create_case,
     full_view,
     public_view,
+    service_view,
+    staff_can_see,
 )
 from ..cases import get_case as load_case
 from ..catalog import get_catalog
-from ..db import get_session
-from ..errors import ForbiddenError, ValidationError
+from ..db import get_session, release_session
+from ..disclosure import public_timeline, service_activities
+from ..errors import ForbiddenError, NotFoundError, ValidationError
+from ..limits import LOOKUP, exempt_service, lookup_limit, rate_limited
 from ..logs import get_logger
 from ..models import OptOut
+from ..publishing import set_entry_public, set_photo_public
 from ..validation import Problems, channel_address
 from ..withdrawals import request_withdrawal
 from . import bp
@@ -41,9 +46,12 @@ REASSIGNERS = ("agent", "supervisor", "admin")
 
 
 def _view(case) -> dict:
+    """Return the case as the caller may see it: full (staff), service, or the public view."""
     c = caller()
     catalog = get_catalog()
-    return full_view(case, catalog) if c.is_staff else public_view(case, catalog)
+    if c.is_staff:
+        return full_view(case, catalog)
+    return service_view(case, catalog) if c.is_service else public_view(case, catalog)
 
 
 def _author() -> Author:
@@ -63,14 +71,28 @@ def openapi():
     return jsonify(openapi_document())
 
 
+def idempotency_scope() -> str:
+    """The caller an ``Idempotency-Key`` belongs to: the service, or one staff member."""
+    c = caller()
+    return f"staff:{c.staff.id}" if c.is_staff else "service"
+
+
 @bp.post("/cases")
 @allow("service", "staff")
 def create():
-    """Create a case; the same idempotency key returns the first case with 200."""
+    """Create a case; the caller's same key and body return the first case with 200.
+
+    A replay passes the same check as a read: staff who may not see the case
+    (another department's) get 404, as ``GET /cases/<n>`` gives them.
+    """
     data = json_body()
     key = request.headers.get("Idempotency-Key") or None
-    case, created = create_case(get_session(), get_catalog(), data, idempotency_key=key,
-                                author=_author())
+    c = caller()
+    session = get_session()
+    case, created = create_case(session, get_catalog(), data, idempotency_key=key,
+                                idempotency_scope=idempotency_scope(), author=_author())
+    if not created and c.is_staff and not staff_can_see(c.staff, case):
+        raise NotFoundError("No such case.")
     if created:
         log.info("case_created", case=case.number, service=case.service_code,
                  channel=case.channel, caller=caller().kind)
@@ -80,12 +102,15 @@ def create():
 
 
 @bp.get("/cases/<number>")
+@rate_limited(lookup_limit, ("GET",), scope=LOOKUP, exempt_when=exempt_service)
 @allow("anonymous", "service", "staff")
 def get_case(number: str):
     """Look a case up by number: public view, or full view for staff who may see it."""
     c = caller()
     case = load_case(get_session(), number, c.staff if c.is_staff else None)
-    return jsonify(_view(case))
+    view = _view(case)
+    release_session()  # the answer is built: let go of the database before sending it
+    return jsonify(view)
 
 
 @bp.get("/cases")
@@ -140,7 +165,12 @@ def post_activity(number: str):
     if kind == "reassigned" and c.is_staff and c.staff.role not in REASSIGNERS:
         raise ForbiddenError("Only agents and supervisors reassign cases.")
     note = data.pop("note", "") or ""
-    public = data.pop("public", True)
+    public = data.pop("public", None)
+    if c.is_service and public is not None:
+        if not isinstance(public, bool):
+            raise ValidationError({"public": "must be true or false"}, malformed=True)
+        # The service posts what a resident said; only staff make a resident's words public.
+        public = False
     data.pop("channel_address", None)  # who added it is not recorded on the public timeline
     session = get_session()
     case = load_case(session, number, c.staff if c.is_staff else None)
@@ -152,13 +182,68 @@ def post_activity(number: str):
 
 
 @bp.get("/cases/<number>/activities")
+@rate_limited(lookup_limit, ("GET",), scope=LOOKUP, exempt_when=exempt_service)
 @allow("anonymous", "service", "staff")
 def list_activities(number: str):
-    """The case's timeline: public entries, or every entry for staff who may see it."""
+    """The case's timeline: the public view's entries; residents' own too for the service;
+    every entry for staff who may see it."""
     c = caller()
     case = load_case(get_session(), number, c.staff if c.is_staff else None)
-    entries = case.activities if c.is_staff else [a for a in case.activities if a.public]
-    return jsonify({"activities": [activity_view(a) for a in entries]})
+    if c.is_staff:
+        entries = [activity_view(a) for a in case.activities]
+    elif c.is_service:
+        entries = [activity_view(a) for a in service_activities(case)]
+    else:
+        entries = public_timeline(case, get_catalog())
+    release_session()
+    return jsonify({"activities": entries})
+
+
+def _visibility_body() -> object:
+    """Return the ``public`` of a ``{"public": true|false}`` body; any other key is refused."""
+    data = json_body()
+    extra = sorted(set(data) - {"public"})
+    if extra:
+        raise ValidationError({key: "cannot be changed here; send only public" for key in extra})
+    return data.get("public")
+
+
+def _position(value: str, what: str) -> int:
+    # A string route argument (not <int:>) so the OpenAPI check matches the path as written.
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise NotFoundError(f"No such {what} on this case.")
+    return int(value)
+
+
+@bp.patch("/cases/<number>/activities/<activity_id>")
+@allow("staff")
+def patch_activity(number: str, activity_id: str):
+    """Make a resident's note public, or private again (staff who may see the case)."""
+    public = _visibility_body()
+    c = caller()
+    session = get_session()
+    case = load_case(session, number, c.staff)
+    entry, changed = set_entry_public(session, case, _position(activity_id, "entry"), public,
+                                      author=Author.staff(c.staff))
+    log.info("case_visibility", case=case.number, activity=entry.id, public=entry.public,
+             changed=changed, caller=c.kind)
+    return jsonify(activity_view(entry))
+
+
+@bp.patch("/cases/<number>/media/<photo>")
+@allow("staff")
+def patch_media(number: str, photo: str):
+    """Make one of the case's photos public, or private again (1 = the first photo)."""
+    public = _visibility_body()
+    c = caller()
+    session = get_session()
+    case = load_case(session, number, c.staff)
+    position = _position(photo, "photo")
+    changed = set_photo_public(session, case, position, public, author=Author.staff(c.staff))
+    log.info("case_visibility", case=case.number, photo=position, public=public,
+             changed=changed, caller=c.kind)
+    return jsonify({"photo": position, "url": case.media_urls[position - 1],
+                    "public": position in (case.public_media or [])})
 
 
 @bp.post("/cases/<number>/withdrawal")

@@ -144,11 +144,15 @@ def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 
 def nearby_cases(session: Session, catalog: Catalog, args, staff: StaffUser | None) -> list[Case]:
-    """Return open cases of ``service_code`` near ``lat``/``long`` or at ``address``."""
+    """Return open cases of ``service_code`` near ``lat``/``long`` or at ``address``.
+
+    The service token (``staff`` None) gets none of a ``privacy: private`` service.
+    """
     code = args.get("service_code", "")
     if not code:
         raise ValidationError({"service_code": "is required"})
-    if catalog.service(code) is None:
+    service = catalog.service(code)
+    if service is None:
         raise ValidationError({"service_code": f"unknown service code {code!r}"})
     lat, long = _float_arg(args, "lat"), _float_arg(args, "long")
     radius = _int_arg(args, "radius_m", DEFAULT_RADIUS_M, 1, MAX_RADIUS_M)
@@ -158,6 +162,10 @@ def nearby_cases(session: Session, catalog: Catalog, args, staff: StaffUser | No
     key = normalize_address(address[:300]) if address else None
     if lat is None and key is None:
         raise ValidationError({"lat": "give lat and long, or address"})
+    if staff is None and service.private:
+        # The assistant repeats what it finds to whoever is asking: for a service about a
+        # person, "already reported at your address" would tell them who asked for help.
+        return []
     base = [Case.service_code == code, Case.status.in_(OPEN_STATUSES)]
     if staff is not None and staff.role == "department":
         base.append(Case.department == staff.department)

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..cases import find_case, public_view, staff_can_see
+from ..cases import find_case, full_view, staff_can_see
 from ..catalog import get_catalog
 from ..db import get_session
 from ..errors import CaseStoreError
@@ -99,7 +99,8 @@ def chat_page(chat_id: int):
     if lookup_number:
         found = find_case(session, lookup_number)
         if found is not None and staff_can_see(current_user, found):
-            lookup = public_view(found, catalog)
+            # The agent is staff: the same view as the portal's case page, not the public one.
+            lookup = full_view(found, catalog)
     return render_chat(chat, values, lookup=lookup, lookup_number=lookup_number, now=now)
 
 

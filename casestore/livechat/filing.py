@@ -94,11 +94,21 @@ def _new_case_body(chat: LiveChat, values: dict[str, Any], service: Service | No
 
 def file_case_from_chat(session: Session, catalog: Catalog, chat: LiveChat, agent: StaffUser,
                         values: dict[str, Any], now: dt.datetime) -> tuple[Case, bool]:
-    """Create the chat's case; return (case, created). Raises ValidationError for bad input."""
+    """Create the chat's case; return (case, created). Raises ValidationError for bad input.
+
+    A chat that already has its case gets it back, whatever the form says now.
+    The key lives in the ``live-chat`` scope, which no API caller can reach:
+    guessing a chat's number never replays its case through ``POST /api/v1/cases``.
+    """
+    if chat.case_id is not None:
+        existing = session.get(Case, chat.case_id)
+        if existing is not None:
+            return existing, False
     service = catalog.service(values["service_code"]) if values["service_code"] else None
     case, created = create_case(
         session, catalog, _new_case_body(chat, values, service),
-        idempotency_key=f"live-chat-{chat.id}", author=Author.staff(agent),
+        idempotency_key=f"live-chat-{chat.id}", idempotency_scope="live-chat",
+        author=Author.staff(agent),
     )
     if not created:
         return case, False

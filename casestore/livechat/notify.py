@@ -1,6 +1,6 @@
 """What the resident is told during a live chat, and how it reaches them.
 
-Lines go out through the channels app's ``POST /internal/send`` (the same
+Lines go out through the channels internal app's ``POST /internal/send`` (the same
 path as case notices), on the resident's own channel; for web chat that
 appends to the transcript the widget polls. A failed send is logged by chat
 id only (never the address) and left undelivered on the chat for the agent

@@ -26,6 +26,7 @@ from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..catalog import Catalog, get_catalog
+from ..config import public_url
 from . import bp
 from .params import text
 from .render import Open311Error, error_response
@@ -66,7 +67,7 @@ def check_jurisdiction(values: Mapping[str, str]) -> None:
 
 def endpoint_url() -> str:
     """Return the public base URL of this Open311 endpoint."""
-    return current_app.config["CASESTORE_URL"].rstrip("/") + "/open311/v2"
+    return public_url(current_app.config) + "/open311/v2"
 
 
 def _format() -> str:

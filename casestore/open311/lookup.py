@@ -1,15 +1,21 @@
 """GeoReport reading: GET requests (with filters), one request, tokens, and updates.
 
-None of these need an api_key, and none shows requester data (see serialize.py).
+None of these need an api_key; each shows the public view only (serialize.py).
+Lookups by number share the per-client limit of every other lookup path; bulk
+reads have their own, lower one, and a request list names at most
+``OPEN311_MAX_IDS`` ids. Filtered lists and updates leave out ``privacy:
+private`` services altogether (a date window would tell when someone asked);
+by id, such a request shows its number, service and status.
 """
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..db import get_session
+from ..db import get_session, release_session
+from ..limits import LOOKUP, OPEN311_LIST, lookup_limit, open311_list_limit, rate_limited
 from ..models import Activity, Case, utcnow
 from ..numbering import parse_case_number
 from . import bp
@@ -26,6 +32,10 @@ def _case_options():
     return (selectinload(Case.activities), joinedload(Case.duplicate_of))
 
 
+def _private_codes() -> list[str]:
+    return [code for code, service in catalog().services.items() if service.private]
+
+
 def _select_cases(query: RequestQuery):
     stmt = select(Case).options(*_case_options())
     if query.ids is not None:
@@ -33,6 +43,7 @@ def _select_cases(query: RequestQuery):
         numbers = {parse_case_number(i, prefixes) for i in query.ids} - {None}
         stmt = stmt.where(Case.number.in_(numbers))
     else:
+        stmt = stmt.where(Case.service_code.not_in(_private_codes()))
         if query.service_codes:
             stmt = stmt.where(Case.service_code.in_(query.service_codes))
         if query.statuses and set(query.statuses) != {"open", "closed"}:
@@ -50,16 +61,19 @@ def _select_cases(query: RequestQuery):
 
 
 @bp.get(f"/requests.{FMT}")
+@rate_limited(open311_list_limit, ("GET",), scope=OPEN311_LIST)
 def list_requests(fmt: str):
     """GET service requests: by ids, or filtered by service, status and dates (paged)."""
     tz = city_tz()
-    query = request_query(request.args, tz, utcnow())
+    query = request_query(request.args, tz, utcnow(), current_app.config["OPEN311_MAX_IDS"])
     cases = get_session().execute(_select_cases(query)).unique().scalars().all()
     entries = [request_entry(c, catalog(), tz, extensions=query.extensions) for c in cases]
+    release_session()
     return respond(fmt, "service_requests", entries)
 
 
 @bp.get(f"/requests/<service_request_id>.{FMT}")
+@rate_limited(lookup_limit, ("GET",), scope=LOOKUP)
 def one_request(service_request_id: str, fmt: str):
     """GET a service request: a list holding that one request, or 404."""
     number = parse_case_number(service_request_id, catalog().city.case_number_prefixes)
@@ -70,11 +84,13 @@ def one_request(service_request_id: str, fmt: str):
     if case is None:
         raise Open311Error(404, "service_request_id was not found")
     extensions = bool_arg(request.args, "extensions")
-    return respond(fmt, "service_requests",
-                   [request_entry(case, catalog(), city_tz(), extensions=extensions)])
+    entry = request_entry(case, catalog(), city_tz(), extensions=extensions)
+    release_session()
+    return respond(fmt, "service_requests", [entry])
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
+@rate_limited(lookup_limit, ("GET",), scope=LOOKUP)
 def token(token: str, fmt: str):
     """GET service_request_id from a token: the request a POST's token stands for."""
     number = None
@@ -87,6 +103,7 @@ def token(token: str, fmt: str):
 
 
 @bp.get(f"/servicerequestupdates.{FMT}")
+@rate_limited(open311_list_limit, ("GET",), scope=OPEN311_LIST)
 def updates(fmt: str):
     """mySociety's GET service request updates: public timeline entries in a date window."""
     tz = city_tz()
@@ -100,8 +117,11 @@ def updates(fmt: str):
         .options(selectinload(Activity.case).selectinload(Case.activities))
         .where(Activity.public.is_(True), Activity.kind != "opened")
         .where(Activity.created_at.between(start, end))
+        .where(Activity.case.has(Case.service_code.not_in(_private_codes())))
         .order_by(Activity.created_at, Activity.id)
         .limit(MAX_UPDATES)
     )
     activities = get_session().execute(stmt).scalars().all()
-    return respond(fmt, "service_request_updates", update_entries(activities, tz))
+    entries = update_entries(activities, tz)
+    release_session()
+    return respond(fmt, "service_request_updates", entries)

@@ -1,8 +1,10 @@
 """Turning catalog entries and cases into GeoReport v2 records.
 
-Only public facts leave through here: no requester name, email, phone, channel
-address or account, and no text a resident typed after filing (their
-``info_added`` notes may hold a phone number), only the City's own notes.
+Only the public view leaves through here, by the rules of
+``casestore.disclosure`` that the API and the pages share: no requester data,
+no text a resident typed after filing unless staff published it, the
+location at the service's precision, only the photos staff made public, and
+for a ``privacy: private`` service only the number, service and status.
 Datetimes are given in the city's timezone with their offset.
 """
 
@@ -13,12 +15,18 @@ import re
 from collections.abc import Iterable
 
 from ..catalog import Attribute, Catalog, Service
+from ..disclosure import (
+    CITY_AUTHORS,
+    is_private,
+    latest_city_note,
+    public_activities,
+    public_location,
+    public_media,
+    public_note,
+)
 from ..models import Activity, Case
 
 SPECIFICATION_URL = "http://wiki.open311.org/GeoReport_v2"
-
-# Authors whose public notes are the City speaking (status_notes, notes[]).
-CITY_AUTHORS = ("staff", "system")
 
 # What a timeline entry says when it has no City-written note: the resident's
 # own words stay private, and some entries carry no note at all.
@@ -30,6 +38,14 @@ _KIND_TEXT = {
     "status_changed": "Status changed.",
     "closed": "Closed.",
 }
+
+# GeoReport's fields of a request, in the specification's order.
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "media_url",
+)
 
 _ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\s*$")
 
@@ -91,16 +107,9 @@ def zipcode(address: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-def _city_notes(case: Case) -> list[Activity]:
-    return [
-        a for a in case.activities if a.public and a.author_type in CITY_AUTHORS and a.note.strip()
-    ]
-
-
 def status_notes(case: Case) -> str | None:
     """Return the latest public note the City wrote on the case."""
-    notes = _city_notes(case)
-    return notes[-1].note if notes else None
+    return latest_city_note(case)
 
 
 def service_notice(case: Case, catalog: Catalog, tz: dt.tzinfo) -> str:
@@ -122,7 +131,7 @@ def service_notice(case: Case, catalog: Catalog, tz: dt.tzinfo) -> str:
 
 
 def _public_text(activity: Activity) -> str:
-    if activity.author_type in CITY_AUTHORS and activity.note.strip():
+    if public_note(activity).strip():
         return activity.note
     return _KIND_TEXT.get(activity.kind, "Updated.")
 
@@ -141,6 +150,8 @@ def _states(case: Case) -> dict[int, str]:
 
 
 def _media_url(activity: Activity) -> str | None:
+    # A photo staff attached is the City's own; a resident's is on the request's media_url
+    # once staff made it public, never on the update that carried it.
     urls = (activity.data or {}).get("media_urls") if activity.author_type in CITY_AUTHORS else None
     return urls[0] if isinstance(urls, list) and urls else None
 
@@ -155,14 +166,33 @@ def timeline(case: Case, tz: dt.tzinfo) -> list[dict]:
             "description": _public_text(activity),
             "status": states[activity.id],
         }
-        for activity in case.activities
-        if activity.public
+        for activity in public_activities(case)
     ]
 
 
-def request_entry(case: Case, catalog: Catalog, tz: dt.tzinfo, *, extensions: bool) -> dict:
-    """Return one ``service_requests/request`` record (public fields only)."""
+def private_entry(case: Case, catalog: Catalog, *, extensions: bool) -> dict:
+    """Return the record of a ``privacy: private`` request: number, service and status."""
     service = catalog.service(case.service_code)
+    entry = dict.fromkeys(REQUEST_FIELDS)
+    entry.update({
+        "service_request_id": case.number,
+        "status": open_or_closed(case.status),
+        "service_name": service.name if service else case.service_code,
+        "service_code": case.service_code,
+    })
+    if extensions:
+        entry["notes"] = []
+        entry["extended_attributes"] = {"channel": None, "photos": [], "duplicate_of": None}
+    return entry
+
+
+def request_entry(case: Case, catalog: Catalog, tz: dt.tzinfo, *, extensions: bool) -> dict:
+    """Return one ``service_requests/request`` record (the public view's fields)."""
+    if is_private(case, catalog):
+        return private_entry(case, catalog, extensions=extensions)
+    service = catalog.service(case.service_code)
+    where = public_location(case, service, raw=True)
+    photos = public_media(case)
     entry = {
         "service_request_id": case.number,
         "status": open_or_closed(case.status),
@@ -175,18 +205,18 @@ def request_entry(case: Case, catalog: Catalog, tz: dt.tzinfo, *, extensions: bo
         "requested_datetime": local_iso(case.created_at, tz),
         "updated_datetime": local_iso(case.updated_at, tz),
         "expected_datetime": local_iso(case.expected_at, tz),
-        "address": case.address,
+        "address": where["address"],
         "address_id": None,
         "zipcode": zipcode(case.address),
-        "lat": case.lat,
-        "long": case.long,
-        "media_url": case.media_urls[0] if case.media_urls else None,
+        "lat": where["lat"],
+        "long": where["long"],
+        "media_url": photos[0] if photos else None,
     }
     if extensions:
         entry["notes"] = timeline(case, tz)
         entry["extended_attributes"] = {
             "channel": case.channel,
-            "photos": list(case.media_urls or []),
+            "photos": photos,
             "duplicate_of": case.duplicate_of.number if case.duplicate_of is not None else None,
         }
     return entry

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from ..limits import lookup_limit, rate_limited
 from . import bp
 from .context import catalog, city_tz, endpoint_url, setting
 from .render import FMT, Open311Error, respond
 from .serialize import SPECIFICATION_URL, local_iso, service_definition, service_entry
+
+# The catalog documents count against their own bucket, at the lookup rate.
+OPEN311_CATALOG = "open311-catalog"
 
 
 def _changeset() -> str:
@@ -22,6 +26,7 @@ def _changeset() -> str:
 
 
 @bp.get(f"/discovery.{FMT}")
+@rate_limited(lookup_limit, ("GET",), scope=OPEN311_CATALOG)
 def discovery(fmt: str):
     """GET discovery: where this endpoint is, its formats and whom to ask for a key."""
     city = catalog().city
@@ -45,6 +50,7 @@ def discovery(fmt: str):
 
 
 @bp.get(f"/services.{FMT}")
+@rate_limited(lookup_limit, ("GET",), scope=OPEN311_CATALOG)
 def services(fmt: str):
     """GET services: every service in the catalog."""
     entries = [service_entry(service) for service in catalog().services.values()]
@@ -52,6 +58,7 @@ def services(fmt: str):
 
 
 @bp.get(f"/services/<service_code>.{FMT}")
+@rate_limited(lookup_limit, ("GET",), scope=OPEN311_CATALOG)
 def service(service_code: str, fmt: str):
     """GET a service definition: the attributes a request of this service takes."""
     found = catalog().service(service_code)

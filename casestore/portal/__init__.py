@@ -16,4 +16,10 @@ bp.register_error_handler(429, too_many_requests)
 bp.after_request(security_headers)
 bp.after_request(no_store)
 
-from . import admin_views, case_views, desk_views, session_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin_views,
+    case_views,
+    deadletter_views,
+    desk_views,
+    session_views,
+)

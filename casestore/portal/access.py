@@ -6,18 +6,16 @@ number that does not exist, so guessing sequential numbers reveals nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from casestore.auth import staff_session_valid
 from casestore.cases import find_case, staff_can_see
 from casestore.db import get_session
-from casestore.models import Case, utcnow
-
-from .web import STAFF_SESSION_HOURS
+from casestore.models import Case
 
 SUPERVISORS = ("supervisor", "admin")
 REASSIGNERS = ("agent", "supervisor", "admin")
@@ -25,16 +23,13 @@ INTAKE = ("agent", "supervisor", "admin")
 
 
 def session_expired() -> bool:
-    """Return True when the staff sign-in is older than the absolute session limit.
+    """Return True when the staff sign-in is over (see ``casestore.auth.staff_session_valid``).
 
     Flask refreshes a permanent session on every request (a sliding window),
-    so a hard limit from the moment of sign-in is kept separately.
+    so a hard limit from the moment of sign-in is kept separately, and a
+    password change ends every session but the one that made it.
     """
-    started = session.get("staff_login_at")
-    if not started:
-        return True
-    age = utcnow() - dt.datetime.fromisoformat(started)
-    return age > dt.timedelta(hours=STAFF_SESSION_HOURS)
+    return not staff_session_valid(current_user)
 
 
 def staff_required(*roles: str) -> Callable:
@@ -49,6 +44,7 @@ def staff_required(*roles: str) -> Callable:
             if session_expired():
                 logout_user()
                 session.pop("staff_login_at", None)
+                session.pop("staff_pw", None)
                 return redirect(url_for("portal.login", next=request.full_path))
             if roles and user.role not in roles:
                 abort(403)

@@ -27,6 +27,7 @@ from casestore.forms import (
 )
 from casestore.models import OPEN_STATUSES, utcnow
 from casestore.numbering import parse_case_number
+from casestore.publishing import can_publish, set_entry_public, set_photo_public
 from casestore.withdrawals import close_withdrawn, keep_open
 
 from . import bp, stats
@@ -59,7 +60,9 @@ def _render_case(case, status: int = 200, **overrides):
     forms = _forms(case)
     forms.update(overrides)
     view = full_view(case, get_catalog())
-    return render_template("portal/case.html", c=view, **forms), status
+    # Resident entries staff may publish, by id: True while published.
+    publishable = {a.id: a.published_at is not None for a in case.activities if can_publish(a)}
+    return render_template("portal/case.html", c=view, publishable=publishable, **forms), status
 
 
 # Service-layer field names that a portal form calls differently.
@@ -233,3 +236,45 @@ def keep_open_after_withdrawal(number: str):
     form = KeepOpenForm(prefix="keep")
     return _apply(case, "withdrawal_declined", "keep_open_form", form, action=keep_open,
                   note=form.note.data or "", public=bool(form.public.data))
+
+
+# The "Make public" / "Make private" buttons send public=1 or public=0.
+_VISIBILITY = {"1": True, "0": False}
+
+
+def _set_visibility(case, change, what: str):
+    """Apply ``change(public)`` from the posted button and go back to the case page."""
+    public = _VISIBILITY.get(request.form.get("public", ""))
+    if public is None:
+        flash("Choose Make public or Make private.", "error")
+        return _render_case(case, 422)
+    try:
+        changed = change(public)
+    except CaseStoreError as exc:
+        get_session().rollback()
+        flash(exc.message if not exc.fields else "; ".join(exc.fields.values()), "error")
+        return _render_case(case, exc.status)
+    state = "public" if public else "private"
+    flash(f"The {what} is now {state}." if changed else f"The {what} was already {state}.",
+          "success")
+    return redirect(url_for("portal.case", number=case.number))
+
+
+@bp.post("/cases/<number>/entries/<int:activity_id>/visibility")
+@staff_required()
+def entry_visibility(number: str, activity_id: int):
+    """Make a resident's note public on the case's public views, or private again."""
+    case = case_for_staff(number)
+    return _set_visibility(case, lambda public: set_entry_public(
+        get_session(), case, activity_id, public, author=Author.staff(current_user))[1],
+        "resident's note")
+
+
+@bp.post("/cases/<number>/photos/<int:photo>/visibility")
+@staff_required()
+def photo_visibility(number: str, photo: int):
+    """Make one of the case's photos public, or private again."""
+    case = case_for_staff(number)
+    return _set_visibility(case, lambda public: set_photo_public(
+        get_session(), case, photo, public, author=Author.staff(current_user)),
+        f"photo {photo}")

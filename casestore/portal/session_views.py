@@ -14,11 +14,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from casestore.auth import hash_password, touch_password, verify_password
+from casestore.auth import start_staff_session, touch_password, verify_or_dummy, verify_password
 from casestore.db import get_session
 from casestore.forms import ActionForm, ChangePasswordForm, LoginForm
 from casestore.logs import get_logger
-from casestore.models import StaffUser, utcnow
+from casestore.models import StaffUser
 
 from . import bp
 from .access import staff_required
@@ -26,8 +26,6 @@ from .web import rate_limited
 
 log = get_logger("casestore.portal")
 
-# Verified against when the email is unknown, so both failures take as long.
-_DUMMY_HASH = None
 
 
 def login_rate_limit() -> str:
@@ -43,13 +41,9 @@ def _safe_next(target: str | None) -> str:
 
 
 def _check_password(user: StaffUser | None, password: str) -> bool:
-    global _DUMMY_HASH
-    if user is None or not user.active:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = hash_password("not a real password")
-        verify_password(_DUMMY_HASH, password)
-        return False
-    return verify_password(user.password_hash, password)
+    # An unknown or inactive account still costs one argon2 verification (no timing oracle).
+    known = user is not None and user.active
+    return verify_or_dummy(user.password_hash if known else None, password)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,7 +60,7 @@ def login():
             session.clear()  # a fresh session on sign-in (no fixation)
             session.permanent = True
             login_user(user)
-            session["staff_login_at"] = utcnow().isoformat()
+            start_staff_session(user)
             log.info("staff_signed_in", staff_id=user.id)
             return redirect(_safe_next(request.args.get("next")))
         log.info("staff_sign_in_failed")
@@ -97,6 +91,7 @@ def change_password():
         else:
             touch_password(user, form.new.data)
             get_session().commit()
+            start_staff_session(user)  # this session goes on; every other one ends
             log.info("staff_password_changed", staff_id=user.id)
             flash("Your password is changed.", "success")
             return redirect(url_for("portal.queue"))

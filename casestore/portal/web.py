@@ -1,34 +1,26 @@
 """What the three page blueprints (portal, account, public) share.
 
 Template filters, the CSRF guard that refuses a POST before any view runs and
-session-cookie hardening, and per-client rate limits. ``init_pages`` is
-called once per app when the portal blueprint is registered.
-
-Rate limits use the ``limits`` library (Flask-Limiter's engine) directly,
-with one limiter per app: counters live in Redis when ``REDIS_URL`` is set
-(shared by workers and replicas), else in the process's memory.
+session-cookie hardening. ``init_pages`` is called once per app when the
+portal blueprint is registered. Rate limits are the app's one limiter
+(``casestore.limits``), re-exported here for the page views.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 from wtforms.validators import ValidationError
 
+from casestore.auth import STAFF_SESSION_HOURS
 from casestore.cases import STATUS_LABELS
+from casestore.config import public_url
 from casestore.forms import CLOSE_REASON_LABELS, INTAKE_CHANNELS
-
-STAFF_SESSION_HOURS = 8
+from casestore.limits import lookup_limit, rate_limited  # noqa: F401  (the pages' limiter)
 
 ACTIVITY_LABELS = {
     "opened": "Case opened",
@@ -46,6 +38,8 @@ ACTIVITY_LABELS = {
     "followed": "Another resident follows this case",
     "withdrawal_requested": "Resident asked to withdraw the case",
     "withdrawal_declined": "Kept open after the withdrawal request",
+    "made_public": "Made public",
+    "made_private": "Made private",
 }
 
 CHANNEL_LABELS = dict(INTAKE_CHANNELS) | {
@@ -144,49 +138,22 @@ def too_many_requests(exc):
 
 
 def secure_cookies_wanted(app: Flask) -> bool:
-    """Secure cookies when configured, or when the public URL is https."""
-    explicit = os.environ.get("SESSION_COOKIE_SECURE")
-    if explicit:
-        return explicit.strip().lower() in ("1", "true", "yes", "on")
-    public = app.config.get("CASESTORE_URL") or ""
-    return str(public).startswith("https://") or os.environ.get("PREFERRED_URL_SCHEME") == "https"
+    """Secure cookies unless ``SESSION_COOKIE_SECURE`` is false (plain-http runs off localhost).
 
-
-def _page_limiter() -> FixedWindowRateLimiter:
-    pair = current_app.extensions.get("casestore.page_limiter")
-    if pair is None:
-        storage = storage_from_string(current_app.config.get("REDIS_URL") or "memory://")
-        # The strategy holds its storage weakly: keep both alive with the app.
-        pair = (storage, FixedWindowRateLimiter(storage))
-        current_app.extensions["casestore.page_limiter"] = pair
-    return pair[1]
-
-
-def rate_limited(limit: Callable[[], str], methods: tuple[str, ...] = ("GET", "POST")):
-    """Decorate a view: at most ``limit()`` requests per client address, else 429.
-
-    ``limit`` is called per request so the setting is read at use. Off when
-    the app sets ``RATELIMIT_ENABLED = False`` (most tests).
+    Browsers keep Secure cookies on http://localhost, so ``bin/run`` works with the default.
     """
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if request.method in methods and current_app.config.get("RATELIMIT_ENABLED", True):
-                item = parse(limit())
-                key = (request.endpoint or "page", request.remote_addr or "unknown")
-                if not _page_limiter().hit(item, "casestore-pages", *key):
-                    abort(429)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
+    return bool(app.config.get("SESSION_COOKIE_SECURE", True))
 
 
-def lookup_limit() -> str:
-    """The per-client limit on lookups by number (the core's ``LOOKUP_RATE_LIMIT``)."""
-    return current_app.config.get("LOOKUP_RATE_LIMIT") or "60 per minute"
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def strict_transport_security(response):
+    """After-request hook of the whole app: HSTS when the public address is https."""
+    if public_url(current_app.config).startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={HSTS_SECONDS}; includeSubDomains")
+    return response
 
 
 def init_pages(app: Flask) -> None:
@@ -211,6 +178,7 @@ def init_pages(app: Flask) -> None:
         channel_label=lambda c: CHANNEL_LABELS.get(c, str(c)),
     )
     app.register_error_handler(CSRFError, _csrf_error)
+    app.after_request(strict_transport_security)
 
 
 # The pages need nothing but their own stylesheet: no scripts at all, no framing,
@@ -244,7 +212,7 @@ def page_not_found(template: str = "public/not_found.html", **context):
 
 def public_base_url() -> str:
     """Return the case store's public URL for links in pages and emails."""
-    return str(current_app.config.get("CASESTORE_URL") or request.host_url).rstrip("/")
+    return public_url(current_app.config)
 
 
 def not_found() -> None:

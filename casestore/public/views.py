@@ -1,8 +1,8 @@
 """The public case page by number, and the "not fixed?" reopen page.
 
-Case numbers are sequential, so the page shows public fields only (the
-service layer's ``public_view``) and is rate-limited per client address,
-like every other lookup by number. An unknown number gets a 404 page.
+Case numbers are sequential, so both pages show the one public view
+(``casestore.disclosure``) and count against the per-client limit on lookups
+by number that the API and Open311 share. An unknown number gets a 404 page.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from casestore.account.session import current_resident
 from casestore.account.tokens import REOPEN_DAYS, read_token, reopen_allowed_until
 from casestore.cases import RESIDENT, add_activity, find_case, public_view
 from casestore.catalog import get_catalog
-from casestore.db import get_session
+from casestore.db import get_session, release_session
 from casestore.errors import CaseStoreError
 from casestore.forms import PublicReopenForm
+from casestore.limits import LOOKUP, lookup_limit, rate_limited
 from casestore.logs import get_logger
 from casestore.models import utcnow
 from casestore.numbering import parse_case_number
-from casestore.portal.web import lookup_limit, page_not_found, rate_limited
+from casestore.portal.web import page_not_found
 
 from . import bp
 
@@ -27,15 +28,16 @@ log = get_logger("casestore.public")
 
 
 @bp.get("/cases/<number>")
-@rate_limited(lookup_limit)
+@rate_limited(lookup_limit, scope=LOOKUP)
 def case_page(number: str):
     """Service, status, department, expected date, public updates, closure comments."""
     case = find_case(get_session(), number)
     if case is None:
         return page_not_found(number=number)
-    return render_template(
-        "public/case.html", c=public_view(case, get_catalog()), resident=current_resident()
-    )
+    view = public_view(case, get_catalog())
+    resident = current_resident()
+    release_session()  # the view is built: render without holding the database
+    return render_template("public/case.html", c=view, resident=resident)
 
 
 def _reopenable(number: str, token: str):
@@ -56,7 +58,7 @@ def _reopenable(number: str, token: str):
 
 
 @bp.route("/cases/<number>/reopen", methods=["GET", "POST"])
-@rate_limited(lookup_limit)
+@rate_limited(lookup_limit, scope=LOOKUP)
 def reopen(number: str):
     """Reopen a closed case from the signed link in the closed notice (30 days)."""
     token = request.values.get("token", "")
@@ -83,7 +85,7 @@ def reopen(number: str):
                 return redirect(url_for("public.case_page", number=case.number))
         else:
             status = 422
-    return render_template(
-        "public/reopen.html", c=public_view(case, get_catalog()), form=form,
-        resident=current_resident(),
-    ), status
+    view = public_view(case, get_catalog())
+    resident = current_resident()
+    release_session()
+    return render_template("public/reopen.html", c=view, form=form, resident=resident), status

@@ -64,7 +64,9 @@ def test_asking_the_resident_waits_for_them_and_their_answer_resumes_work(
     assert answered.get_json()["author"] == "Resident"
     case = cs_client.get(f"/api/v1/cases/{number}").get_json()
     assert case["status"] == "in_progress"
-    assert case["media_urls"] == ["https://example.com/photo.jpg"]
+    assert case["media_urls"] == []  # a resident's photo is not public
+    trusted = cs_service.get(f"/api/v1/cases/{number}").get_json()
+    assert trusted["media_urls"] == ["https://example.com/photo.jpg"]
 
 
 def test_reassigning_keeps_the_number_and_open_status(cs_staff, number):

@@ -55,7 +55,8 @@ def test_public_lookups_are_rate_limited_per_client_but_not_for_the_service(
     # The PostgreSQL profile also has Redis: then the counters live there, as in production.
     redis_url = os.environ.get("TEST_REDIS_URL")
     app = build_app(url, str(tmp_path), LOOKUP_RATE_LIMIT="3 per minute", REDIS_URL=redis_url,
-                    RATELIMIT_KEY_PREFIX=f"casestore-test-{uuid.uuid4().hex}")
+                    RATELIMIT_KEY_PREFIX=f"casestore-test-{uuid.uuid4().hex}",
+                    RATELIMIT_ENABLED=True)
     assert app.config["RATELIMIT_STORAGE_URI"] == (redis_url or "memory://")
     service = ApiClient(app, SERVICE_TOKEN)
     number = file_case(service)["case_number"]
@@ -93,18 +94,22 @@ def test_a_signed_in_staff_session_counts_as_staff_and_is_department_scoped(cs_a
     # cs_staff has made the department users this test signs in as.
     from sqlalchemy import select
 
-    from casestore.models import StaffUser
+    from casestore.auth import password_fingerprint
+    from casestore.models import StaffUser, utcnow
     from tests.fixtures.casestore import session_for
 
     number = file_case(cs_service)["case_number"]  # ATLDOT
     with session_for(cs_app) as session:
-        users = {u.department: u.id for u in session.execute(
+        users = {u.department: u for u in session.execute(
             select(StaffUser).where(StaffUser.role == "department")).scalars()}
     for department, status in (("ATLDOT", 200), ("DWM", 404)):
         browser = cs_app.test_client()
         with browser.session_transaction() as cookie:
-            cookie["_user_id"] = str(users[department])
+            # What the portal's sign-in stores: who, when, and with which password.
+            cookie["_user_id"] = str(users[department].id)
             cookie["_fresh"] = True
+            cookie["staff_login_at"] = utcnow().isoformat()
+            cookie["staff_pw"] = password_fingerprint(users[department].password_hash)
         response = browser.get(f"/api/v1/cases/{number}")
         assert response.status_code == status
         if status == 200:

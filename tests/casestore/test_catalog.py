@@ -80,10 +80,11 @@ def test_services_endpoint_serves_the_catalog_as_documented(cs_client):
     assert {"code": "DWM", "name": "Department of Watershed Management"} in body["departments"]
     pothole = next(s for s in body["services"] if s["service_code"] == "pothole")
     assert set(pothole) == {"service_code", "service_name", "description", "department",
-                            "group", "keywords", "target_days", "attributes"}
+                            "group", "keywords", "target_days", "privacy", "address_precision",
+                            "attributes"}
     assert set(pothole["attributes"][0]) == {"code", "description", "datatype",
                                              "datatype_description", "required", "order",
-                                             "values"}
+                                             "values", "public"}
     assert {r["topic"] for r in body["referrals"]} == {"emergency", "power", "animal"}
 
 

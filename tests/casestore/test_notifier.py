@@ -16,6 +16,8 @@ from casestore.models import OutboxMessage, utcnow
 from casestore.notifier import deliver_due
 from tests.fixtures.casestore import SERVICE_TOKEN, ApiClient, build_app, file_case, session_for
 
+INTERNAL_TOKEN = "casestore-to-channels-internal-token"
+
 
 class Recorder(BaseHTTPRequestHandler):
     """Stands in for the channels app's /internal/send; answers with ``status``."""
@@ -51,7 +53,8 @@ def notifier_app(make_database_url, tmp_path, smtp_server, recorder):
     server, _handler = recorder
     app = build_app(url, str(tmp_path), SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port,
                     MAIL_FROM="ATL311 <no-reply@atl311.test>",
-                    CHANNELS_URL=f"http://127.0.0.1:{server.server_port}")
+                    CHANNELS_INTERNAL_URL=f"http://127.0.0.1:{server.server_port}",
+                    CHANNELS_INTERNAL_TOKEN=INTERNAL_TOKEN)
     yield app
     app.extensions["casestore.engine"].dispose()
 
@@ -132,14 +135,15 @@ def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_serv
     assert all(row.status == "sent" for row in outbox(notifier_app))
 
 
-def test_channel_notices_go_to_the_channels_app_with_the_service_token(notifier_app, recorder):
+def test_channel_notices_go_to_the_channels_internal_app_with_its_own_token(notifier_app,
+                                                                           recorder):
     _server, handler = recorder
     service = ApiClient(notifier_app, SERVICE_TOKEN)
     number = file_case(service, requester={"channel_address": "telegram:5551"})["case_number"]
     assert run(notifier_app) == 1
     [(path, auth, body)] = handler.seen
     assert path == "/internal/send"
-    assert auth == f"Bearer {SERVICE_TOKEN}"
+    assert auth == f"Bearer {INTERNAL_TOKEN}"  # not the service token: one per direction
     assert body["to"] == "telegram:5551"
     assert number[2:] in body["text"] and isinstance(body["buttons"], list)
     assert body["case_number"] == number and body["event"] == "opened"

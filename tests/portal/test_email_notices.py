@@ -87,7 +87,8 @@ def test_closed_notice_gives_reason_comments_and_a_working_reopen_link(mail_app,
                                                                "note": "Still a hole"})
     assert response.status_code == 302
     page = mail_app.test_client().get(f"/cases/{number}").get_data(as_text=True)
-    assert "Reopened" in page
+    # Open again; the resident's reason goes to the department, not to the public page.
+    assert "status-in_progress" in page and "Still a hole" not in page
     # The link was for that closure: now it only says the case is open again.
     again = PortalClient(mail_app).get(link).get_data(as_text=True)
     assert "open again" in again and "Reopen my case" not in again

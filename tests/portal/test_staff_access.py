@@ -36,23 +36,38 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(portal_ap
     assert client.get("/portal/").status_code == 302
 
 
-def test_session_cookie_is_httponly_and_samesite_lax(portal_app):
+def test_session_cookie_is_secure_httponly_and_samesite_lax_by_default(portal_app):
     client = PortalClient(portal_app)
     response = client.sign_in_staff("clerk.dot@atl311.example.org")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # plain http in tests; see the https test below
+    assert "; Secure" in cookie
+    assert "Strict-Transport-Security" not in response.headers  # the public URL is http
 
 
-def test_cookies_are_secure_when_the_public_url_is_https(make_database_url, tmp_path):
-    app = make_portal_app(make_database_url("securecookie"), str(tmp_path),
-                          CASESTORE_URL="https://311.example.gov")
+def test_cookies_lose_secure_only_when_the_setting_turns_it_off(make_database_url, tmp_path):
+    app = make_portal_app(make_database_url("plaincookie"), str(tmp_path),
+                          SESSION_COOKIE_SECURE=False)
+    try:
+        response = PortalClient(app).sign_in_staff("clerk.dot@atl311.example.org")
+        assert response.status_code == 302
+        assert "Secure" not in response.headers["Set-Cookie"]
+    finally:
+        app.extensions["casestore.engine"].dispose()
+
+
+def test_an_https_public_url_adds_hsts_to_every_answer(make_database_url, tmp_path):
+    app = make_portal_app(make_database_url("hsts"), str(tmp_path),
+                          PUBLIC_URL="https://311.example.gov")
     try:
         client = PortalClient(app)
         response = client.sign_in_staff("clerk.dot@atl311.example.org")
-        assert "Secure" in response.headers["Set-Cookie"]
+        assert "; Secure" in response.headers["Set-Cookie"]
+        hsts = "max-age=31536000; includeSubDomains"
+        assert response.headers["Strict-Transport-Security"] == hsts
+        assert client.http.get("/api/v1/services").headers["Strict-Transport-Security"] == hsts
     finally:
         app.extensions["casestore.engine"].dispose()
 
@@ -159,11 +174,15 @@ def test_staff_change_their_own_password(make_database_url, tmp_path, email):
 
 
 
-def test_malformed_sign_in_form_gets_422(portal_app):
+def test_a_sign_in_with_an_address_that_is_not_an_email_is_a_plain_failed_sign_in(portal_app):
     client = PortalClient(portal_app)
     response = client.submit("/portal/login", {"email": "not-an-email", "password": "x"},
                              page="/portal/login")
-    assert response.status_code == 422
+    assert response.status_code == 401
+    assert "Email or password is not right." in response.get_data(as_text=True)
+
+
+def test_malformed_sign_in_form_gets_422(portal_app):
     resident = PortalClient(portal_app)
     response = resident.submit("/account/login", {"email": "", "password": ""},
                                page="/account/login")
