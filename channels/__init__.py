@@ -1,8 +1,18 @@
 """ATL311 channels: the public door for web chat, SMS/WhatsApp, voice, Telegram, Messenger.
 
-``create_app()`` is the Flask application factory (gunicorn: ``'channels:create_app()'``).
-Each channel is a blueprint named for its URL prefix; all of them hand messages
-to ``channels.inbox.receive``, which stores, relays to Rasa and answers.
+Two application factories, served as two processes (``Procfile``):
+
+- ``create_app()`` (gunicorn: ``'channels:create_app()'``, port 8000, public):
+  the web chat page and every provider webhook. Each channel is a blueprint
+  named for its URL prefix; all of them hand messages to
+  ``channels.inbox.receive``, which stores, relays to Rasa and answers.
+  Nothing under ``/internal/`` is served here (404).
+- ``create_internal_app()`` (``'channels:create_internal_app()'``, port 8001,
+  bound to 127.0.0.1): ``/internal/send`` (case notices and live chat lines
+  from the case store) and ``/internal/dead-letters``, behind
+  CHANNELS_INTERNAL_TOKEN. It can text anyone, so it never faces the internet.
+
+Both use the same database and settings.
 """
 
 from __future__ import annotations
@@ -11,39 +21,88 @@ import concurrent.futures as cf
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from channels import deliveries  # noqa: F401 - its tables must exist before make_engine
+from channels.deadlines import make_send_pool
 from channels.settings import load_settings
 from channels.store import make_engine
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the channels app; ``test_config`` overrides settings from the environment."""
+def _engine(url: str) -> sa.engine.Engine:
+    """``make_engine``, tolerating the other app creating the same tables at the same moment
+    (both processes start together on a new database)."""
+    for attempt in range(3):
+        try:
+            return make_engine(url)
+        except sa.exc.DBAPIError:  # "table ... already exists": the tables are there now
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _base_app(test_config: dict[str, Any] | None) -> Flask:
+    """What both apps share: settings, the database, the Rasa executor and the send pool."""
     app = Flask(__name__)
     app.config.update(load_settings(test_config))
     logging.basicConfig(level=logging.INFO)
     app.extensions["channels"] = {
-        "engine": make_engine(app.config["CHANNELS_DATABASE_URL"]),
+        "engine": _engine(app.config["CHANNELS_DATABASE_URL"]),
         # Rasa calls run here so a slow one can outlive the webhook's deadline.
         "executor": cf.ThreadPoolExecutor(max_workers=32, thread_name_prefix="rasa-call"),
+        # Provider sends run here, never on a request thread (channels.deadlines).
+        "send_pool": make_send_pool(app.config["SEND_POOL_SIZE"]),
     }
-
-    # livechat's inbox handler is registered before the notice replies' (import order).
-    from channels import cli, internal, livechat, messenger, notices, sms, telegram, voice, webchat
-
-    assert notices  # registers the notice-reply handler with the inbox
-    for module in (webchat, sms, voice, telegram, messenger, internal, livechat):
-        app.register_blueprint(module.bp)
-    cli.register(app)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202 - a Flask handler
         # One error shape for every channel; never echo the request body back.
         return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
 
+    from channels.headers import install_security_headers
+
+    install_security_headers(app)
+    return app
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the public channels app; ``test_config`` overrides settings from the environment."""
+    app = _base_app(test_config)
+
+    # livechat's inbox handler is registered before the notice replies' (import order).
+    from channels import (
+        cli,
+        delivery_status,
+        health,
+        livechat,
+        messenger,
+        notices,
+        sms,
+        telegram,
+        voice,
+        webchat,
+    )
+
+    assert notices  # registers the notice-reply handler with the inbox
+    for module in (webchat, sms, voice, telegram, messenger, health, livechat, delivery_status):
+        app.register_blueprint(module.bp)
+    cli.register(app)
+
     if app.config["RETRY_WORKER_THREAD"]:
         from channels.retry import start_thread
 
         app.extensions["channels"]["retry_stop"] = start_thread(app)
+    return app
+
+
+def create_internal_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the internal app (``/internal/*``, bearer CHANNELS_INTERNAL_TOKEN) for the
+    case store; serve it on 127.0.0.1 only (CHANNELS_INTERNAL_PORT, default 8001)."""
+    app = _base_app(test_config)
+    from channels import deadletters, internal
+
+    app.register_blueprint(internal.bp)
+    app.register_blueprint(deadletters.bp)
     return app

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from channels.store import Address, Notice, session, utcnow
 
@@ -14,31 +17,47 @@ def _engine(app: Flask) -> sa.engine.Engine:
     return app.extensions["channels"]["engine"]
 
 
-def _get_or_create(db, address: str) -> Address:  # noqa: ANN001 - a Session
-    row = db.get(Address, address)
-    if row is None:
-        row = Address(address=address, last_buttons=[], opted_out=False)
-        db.add(row)
-    return row
+def ensure(db: Session, address: str) -> None:
+    """Create the row of ``address`` unless it exists; safe when requests race.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL alike): two
+    first messages from one new number both succeed, one of them inserting.
+    """
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.execute(
+        insert(Address)
+        .values(address=address, last_buttons=[], opted_out=False, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["address"])
+    )
+
+
+def lock(db: Session, address: str) -> None:
+    """Hold the row of ``address`` until ``db`` commits: one sender's arrivals queue here.
+
+    PostgreSQL takes a row lock; SQLite's INSERT in ``ensure`` already holds
+    the database's write lock until the commit.
+    """
+    ensure(db, address)
+    db.execute(sa.select(Address.address).where(Address.address == address).with_for_update())
+
+
+def _update(app: Flask, address: str, **values: Any) -> None:
+    with session(_engine(app)) as db:
+        ensure(db, address)
+        db.execute(sa.update(Address).where(Address.address == address)
+                   .values(updated_at=utcnow(), **values))
+        db.commit()
 
 
 def remember_buttons(app: Flask, address: str, buttons: list[dict[str, str]]) -> None:
     """Keep the buttons just offered to ``address`` so "1" can pick one later."""
-    with session(_engine(app)) as db:
-        row = _get_or_create(db, address)
-        row.last_buttons = list(buttons)
-        row.updated_at = utcnow()
-        db.commit()
+    _update(app, address, last_buttons=list(buttons))
 
 
 def remember_prompt(app: Flask, address: str, prompt: str, buttons: list[dict[str, str]]) -> None:
     """Keep what a call was last asked, to repeat it once after silence."""
-    with session(_engine(app)) as db:
-        row = _get_or_create(db, address)
-        row.last_prompt = prompt
-        row.last_buttons = list(buttons)
-        row.updated_at = utcnow()
-        db.commit()
+    _update(app, address, last_prompt=prompt, last_buttons=list(buttons))
 
 
 def last_prompt(app: Flask, address: str) -> str:
@@ -57,11 +76,7 @@ def offered_buttons(app: Flask, address: str) -> list[dict[str, str]]:
 
 def set_opted_out(app: Flask, address: str, opted_out: bool) -> None:
     """Record STOP (True) or START (False) for ``address``."""
-    with session(_engine(app)) as db:
-        row = _get_or_create(db, address)
-        row.opted_out = opted_out
-        row.updated_at = utcnow()
-        db.commit()
+    _update(app, address, opted_out=opted_out)
 
 
 def is_opted_out(app: Flask, address: str) -> bool:

@@ -1,4 +1,11 @@
-"""The few case store calls the channels make (docs/api.md), with the service token."""
+"""The few case store calls the channels make (docs/api.md), with the service token.
+
+One client and one timeout policy for every call: connect
+(CASESTORE_CONNECT_TIMEOUT_SECONDS), read (CASESTORE_READ_TIMEOUT_SECONDS) and
+the whole call (CASESTORE_DEADLINE_SECONDS). Error texts carry the method,
+the path and the status, never a resident's address (START and STOP send it
+in the body).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +16,60 @@ from typing import Any
 import requests
 from flask import Flask
 
+from channels.deadlines import timed_request
+
 log = logging.getLogger(__name__)
+_session = requests.Session()  # one connection pool for every call to the case store
 
 
 class CaseStoreError(Exception):
-    """The case store refused or could not be reached."""
+    """The case store refused or could not be reached.
+
+    ``status`` is the HTTP status of a refusal (None when it could not be
+    reached): a 4xx is final for that request, anything else may be retried.
+    """
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+    @property
+    def refused(self) -> bool:
+        """True for a 4xx: retrying the same request would get the same answer."""
+        return self.status is not None and 400 <= self.status < 500
 
 
-def _call(app: Flask, method: str, path: str, **kwargs: Any) -> requests.Response:
-    headers = {"Authorization": f"Bearer {app.config['CASESTORE_SERVICE_TOKEN']}"}
+def _call(
+    app: Flask, method: str, path: str, extra_headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {app.config['CASESTORE_SERVICE_TOKEN']}",
+               **(extra_headers or {})}
     try:
-        response = requests.request(
-            method, f"{app.config['CASESTORE_URL']}{path}", headers=headers, timeout=10, **kwargs
+        response = timed_request(
+            _session, method, f"{app.config['CASESTORE_URL']}{path}", headers=headers,
+            connect=app.config["CASESTORE_CONNECT_TIMEOUT_SECONDS"],
+            read=app.config["CASESTORE_READ_TIMEOUT_SECONDS"],
+            deadline=app.config["CASESTORE_DEADLINE_SECONDS"], **kwargs,
         )
     except requests.RequestException as exc:
         raise CaseStoreError(f"{method} {path}: {type(exc).__name__}") from exc
     if response.status_code >= 400:
-        raise CaseStoreError(f"{method} {path}: {response.status_code}")
+        raise CaseStoreError(f"{method} {path}: {response.status_code}", response.status_code)
     return response
 
 
-def add_activity(app: Flask, case_number: str, activity: dict[str, Any]) -> None:
-    """POST an activity (``reopened``, ``info_added``) to a case."""
-    _call(app, "POST", f"/api/v1/cases/{case_number}/activities", json=activity)
+def add_activity(
+    app: Flask, case_number: str, activity: dict[str, Any], idempotency_key: str = ""
+) -> None:
+    """POST an activity (``reopened``, ``info_added``) to a case.
+
+    ``idempotency_key`` travels as ``Idempotency-Key``, so a retry after a lost
+    answer is recognised by a case store that keeps keys for activities.
+    """
+    headers = {"Idempotency-Key": idempotency_key[:200]} if idempotency_key else {}
+    _call(app, "POST", f"/api/v1/cases/{case_number}/activities", json=activity,
+          extra_headers=headers)
 
 
 def opt_out(app: Flask, address: str) -> None:
@@ -40,12 +78,21 @@ def opt_out(app: Flask, address: str) -> None:
 
 
 def opt_in(app: Flask, address: str) -> None:
-    """Tell the case store that ``address`` said START."""
+    """Tell the case store that ``address`` said START (in the body: never in a URL,
+    where access logs keep it)."""
     try:
-        _call(app, "DELETE", f"/api/v1/opt-outs/{requests.utils.quote(address, safe='')}")
+        _call(app, "DELETE", "/api/v1/opt-outs", json={"channel_address": address})
     except CaseStoreError as exc:
-        if ": 404" not in str(exc):  # not opted out there: nothing to undo
+        if exc.status != 404:  # not opted out there: nothing to undo
             raise
+
+
+def call(app: Flask, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """Any other case store call (live chat routing), under the same token and timeouts.
+
+    Raises CaseStoreError for a refusal (``status`` set) or no answer.
+    """
+    return _call(app, method, path, **kwargs)
 
 
 _service_names: dict[str, tuple[float, list[str]]] = {}
@@ -58,7 +105,12 @@ def service_names(app: Flask) -> list[str]:
     if cached and time.monotonic() - cached[0] < 600:
         return cached[1]
     try:
-        body = requests.get(f"{url}/api/v1/services", timeout=3).json()
+        body = timed_request(
+            _session, "GET", f"{url}/api/v1/services",
+            connect=app.config["CASESTORE_CONNECT_TIMEOUT_SECONDS"],
+            read=app.config["CASESTORE_READ_TIMEOUT_SECONDS"],
+            deadline=app.config["CASESTORE_DEADLINE_SECONDS"],
+        ).json()
         names = [s["service_name"] for s in body.get("services", []) if s.get("service_name")]
     except (requests.RequestException, ValueError, AttributeError, TypeError, KeyError):
         return cached[1] if cached else []

@@ -1,4 +1,5 @@
-"""Management commands: ``flask --app channels telegram-set-webhook`` and ``retry-worker``."""
+"""Management commands: ``flask --app channels telegram-set-webhook``, ``retry-worker``,
+``dead-letters`` and ``purge``."""
 
 from __future__ import annotations
 
@@ -40,3 +41,28 @@ def register(app: Flask) -> None:
             run_forever(app, threading.Event())
         except KeyboardInterrupt:
             pass
+
+    @app.cli.command("dead-letters")
+    @click.option("--limit", default=100, show_default=True, help="How many, newest first.")
+    def list_dead_letters(limit: int) -> None:
+        """List the messages given up on (ids and error classes; no text, no addresses)."""
+        from channels.deadletters import dead_letters
+
+        rows = dead_letters(app, limit)
+        if not rows:
+            click.echo("no dead letters")
+            return
+        click.echo(f"{'id':>8}  {'channel':<10} {'kind':<9} {'attempts':>8}  "
+                   f"{'created_at':<27} {'dead_at':<27} last_error")
+        for row in rows:
+            click.echo(f"{row['id']:>8}  {row['channel']:<10} {row['kind']:<9} "
+                       f"{row['attempts']:>8}  {row['created_at']:<27} {row['dead_at'] or '':<27} "
+                       f"{row['last_error']}")
+
+    @app.cli.command("purge")
+    def purge_old_rows() -> None:
+        """Delete inbox rows, transcripts and notices older than INBOX_RETENTION_DAYS."""
+        from channels.retention import purge
+
+        deleted = purge(app)
+        click.echo(" ".join(f"{table}={count}" for table, count in deleted.items()))

@@ -12,6 +12,9 @@
 When Rasa fails or is slow the message stays pending and the caller gets a
 holding text; a slow call that finishes later delivers its reply through the
 channel's API, a failed one is retried by the worker in ``channels.retry``.
+A message that keeps failing (INBOX_MAX_ATTEMPTS, INBOX_MAX_AGE_HOURS) or that
+a provider refuses for good goes to the dead letters (``release``), logged at
+CRITICAL with ids only.
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from channels import addresses
+from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
-from channels.store import InboxMessage, session, utcnow
+from channels.store import LIVE_STATUSES, InboxMessage, session, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ log = logging.getLogger(__name__)
 # such a handler returns messages, or None to let Rasa answer.
 LocalHandler = Callable[[Flask, InboxMessage], "list[dict[str, Any]] | None"]
 _local_handlers: list[LocalHandler] = []
+FINAL_STATUSES = ("done", "dead")
 
 
 def register_local_handler(handler: LocalHandler) -> LocalHandler:
@@ -87,61 +94,101 @@ def _engine(app: Flask) -> sa.engine.Engine:
     return app.extensions["channels"]["engine"]
 
 
-def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
-    """Store ``incoming`` durably and answer it (see the module docstring)."""
+@dataclass
+class Stored:
+    """What ``store`` did: a new row (maybe queued behind an earlier one) or a duplicate."""
+
+    inbox_id: int
+    duplicate: bool = False
+    queued: bool = False
+    status: str = "pending"
+    replies: list[dict[str, Any]] | None = None
+
+
+def store(incoming: Incoming, app: Flask | None = None) -> Stored:
+    """Write ``incoming`` durably (once per provider message id) without answering it.
+
+    One sender's arrivals are serialised on its ``addresses`` row, so ids follow
+    arrival order and a message finds every earlier one of its sender: when one
+    is still waiting for its answer, the new one is queued behind it (due now,
+    taken by the retry worker once the earlier one is answered).
+    """
     app = app or current_app._get_current_object()  # noqa: SLF001 - threads need the app
+    sender = clean_text(incoming.sender, 200)
+    provider_id = clean_text(incoming.provider_id, 200)
+    text = clean_text(incoming.text)
     row = InboxMessage(
-        channel=incoming.channel,
-        provider_id=incoming.provider_id[:200],
-        sender=incoming.sender,
-        text=incoming.text,
-        shown_text=incoming.shown_text or incoming.text,
-        meta=incoming.metadata,
+        channel=clean_text(incoming.channel, 16),
+        provider_id=provider_id,
+        sender=sender,
+        text=text,
+        shown_text=clean_text(incoming.shown_text) or text,
+        meta=clean_meta(incoming.metadata or {}),
         status="pending",
         claimed_until=utcnow() + dt.timedelta(seconds=app.config["RASA_TIMEOUT_SECONDS"] + 10),
     )
     with session(_engine(app)) as db:
-        db.add(row)
         try:
-            db.commit()
+            addresses.lock(db, sender)
+            first = _first_copy(db, row.channel, provider_id)
+            if first is None:
+                db.add(row)
+                db.flush()
         except IntegrityError:
+            # The same provider id from another sender's lock (ids not scoped by sender).
             db.rollback()
-            first = db.execute(
-                sa.select(InboxMessage).where(
-                    InboxMessage.channel == incoming.channel,
-                    InboxMessage.provider_id == incoming.provider_id[:200],
-                )
-            ).scalar_one()
-            return Outcome(
-                inbox_id=first.id,
-                duplicate=True,
-                replies=first.replies if first.status == "answered" else None,
-                already_done=first.status == "done",
-            )
+            first = _first_copy(db, row.channel, provider_id)
+        if first is not None:
+            db.rollback()
+            return Stored(first.id, duplicate=True, status=first.status, replies=first.replies)
         earlier = db.execute(
             sa.select(sa.func.count(InboxMessage.id)).where(
-                InboxMessage.sender == incoming.sender,
+                InboxMessage.sender == sender,
                 InboxMessage.id < row.id,
                 InboxMessage.status == "pending",
             )
         ).scalar_one()
-    if earlier:
-        # An earlier message of this conversation is still waiting for Rasa:
-        # answering this one first would run the dialogue out of order.
-        release(app, row.id, "queued behind an earlier message", retry_now=True)
-        return Outcome(inbox_id=row.id, holding_text=holding_text(app, down=False))
+        if earlier:
+            # Answering this one first would run the dialogue out of order.
+            row.claimed_until = None
+            row.last_error = "queued behind an earlier message"
+        db.commit()
+    return Stored(row.id, queued=bool(earlier))
 
-    future = _executor(app).submit(answer, app, row.id)
+
+def _first_copy(db: Session, channel: str, provider_id: str) -> InboxMessage | None:
+    return db.execute(
+        sa.select(InboxMessage).where(
+            InboxMessage.channel == channel, InboxMessage.provider_id == provider_id
+        )
+    ).scalar_one_or_none()
+
+
+def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
+    """Store ``incoming`` durably and answer it (see the module docstring)."""
+    app = app or current_app._get_current_object()  # noqa: SLF001 - threads need the app
+    stored = store(incoming, app)
+    if stored.duplicate:
+        return Outcome(
+            inbox_id=stored.inbox_id,
+            duplicate=True,
+            replies=stored.replies if stored.status == "answered" else None,
+            already_done=stored.status in FINAL_STATUSES,
+        )
+    if stored.queued:
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=False))
+
+    future = _executor(app).submit(answer, app, stored.inbox_id)
     try:
         replies = future.result(timeout=app.config["RASA_DEADLINE_SECONDS"])
     except cf.TimeoutError:
         # Slow turn: let it finish in the background and deliver through the API.
-        future.add_done_callback(lambda f: _finish_late(app, row.id, f))
-        return Outcome(inbox_id=row.id, holding_text=holding_text(app, down=False))
+        future.add_done_callback(lambda f: _finish_late(app, stored.inbox_id, f))
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=False))
     except TurnError as exc:
-        release(app, row.id, str(exc))
-        return Outcome(inbox_id=row.id, holding_text=holding_text(app, down=exc.down))
-    return Outcome(inbox_id=row.id, replies=replies)
+        release(app, stored.inbox_id, str(exc))
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=exc.down))
+    return Outcome(inbox_id=stored.inbox_id, replies=replies)
 
 
 def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
@@ -158,7 +205,7 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
             metadata = {"message_id": row.provider_id, "channel": row.channel, **(row.meta or {})}
             replies = send_to_rasa(
                 app.config["RASA_URL"],
-                app.config["RASA_AUTH_TOKEN"],
+                app.config["RASA_WEBHOOK_TOKEN"],
                 row.sender,
                 row.text,
                 metadata,
@@ -172,7 +219,7 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
     with session(_engine(app)) as db:
         db.execute(
             sa.update(InboxMessage)
-            .where(InboxMessage.id == inbox_id)
+            .where(InboxMessage.id == inbox_id, InboxMessage.status == "pending")
             .values(status="answered", replies=replies, last_error=None)
         )
         db.commit()
@@ -188,24 +235,49 @@ def _finish_late(app: Flask, inbox_id: int, future: cf.Future) -> None:
     deliver_row(app, inbox_id)
 
 
-def release(app: Flask, inbox_id: int, error: str, retry_now: bool = False) -> None:
-    """Give a message back to the retry worker, with backoff unless ``retry_now``."""
+def release(
+    app: Flask, inbox_id: int, error: str, retry_now: bool = False, permanent: bool = False
+) -> None:
+    """Give a message back to the retry worker, with backoff unless ``retry_now``.
+
+    A ``permanent`` failure, the INBOX_MAX_ATTEMPTS-th failed attempt or a
+    message older than INBOX_MAX_AGE_HOURS goes to the dead letters instead.
+    """
+    now = utcnow()
     with session(_engine(app)) as db:
         row = db.get(InboxMessage, inbox_id)
+        if row is None or row.status not in LIVE_STATUSES:
+            return
         attempts = row.attempts + (0 if retry_now else 1)
-        delay = 0 if retry_now else min(2**attempts, app.config["RETRY_MAX_BACKOFF_SECONDS"])
-        db.execute(
-            sa.update(InboxMessage)
-            .where(InboxMessage.id == inbox_id)
-            .values(
-                attempts=attempts,
-                next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
-                claimed_until=None,
-                last_error=error[:300],
-            )
-        )
+        too_old = now - row.created_at >= dt.timedelta(hours=app.config["INBOX_MAX_AGE_HOURS"])
+        dead = permanent or (not retry_now and (
+            attempts >= app.config["INBOX_MAX_ATTEMPTS"] or too_old))
+        values: dict[str, Any] = {"attempts": attempts, "claimed_until": None,
+                                  "last_error": error[:300]}
+        if dead:
+            values.update(status="dead", dead_at=now)
+        else:
+            delay = 0 if retry_now else min(2**attempts, app.config["RETRY_MAX_BACKOFF_SECONDS"])
+            values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+        db.execute(sa.update(InboxMessage).where(
+            InboxMessage.id == inbox_id, InboxMessage.status == row.status).values(**values))
         db.commit()
-    log.info("inbox message %s kept for retry: %s", inbox_id, error)
+    if dead:
+        # An operator must look: nothing more will happen to this message by itself.
+        # Ids and the error class only, never the resident's words or address.
+        log.critical(
+            "event=inbox_dead_letter inbox_id=%s channel=%s kind=%s attempts=%s error=%s",
+            inbox_id, row.channel, dead_letter_kind(row), attempts, error[:80],
+            extra={"event": "inbox_dead_letter", "inbox_id": inbox_id, "channel": row.channel,
+                   "kind": dead_letter_kind(row), "attempts": attempts},
+        )
+    else:
+        log.info("inbox message %s kept for retry: %s", inbox_id, error)
+
+
+def dead_letter_kind(row: InboxMessage) -> str:
+    """``message`` when the answer itself was never made, ``delivery`` when it was not sent."""
+    return "delivery" if row.replies is not None else "message"
 
 
 def mark_done(app: Flask, inbox_id: int) -> None:
@@ -227,7 +299,7 @@ def claim(app: Flask, inbox_id: int, seconds: float) -> bool:
             sa.update(InboxMessage)
             .where(
                 InboxMessage.id == inbox_id,
-                InboxMessage.status != "done",
+                InboxMessage.status.in_(LIVE_STATUSES),
                 sa.or_(InboxMessage.claimed_until.is_(None), InboxMessage.claimed_until < now),
             )
             .values(claimed_until=now + dt.timedelta(seconds=seconds))

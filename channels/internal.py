@@ -1,16 +1,27 @@
-"""Operator and service endpoints: ``GET /healthz`` and ``POST /internal/send``.
+"""The internal app's endpoints: ``POST /internal/send`` and ``GET /internal/healthz``.
+
+Served only by ``create_internal_app()`` (127.0.0.1:8001 by default), never by
+the public app. Bearer CHANNELS_INTERNAL_TOKEN: the case store's token towards
+this app, not the service token this app presents to the case store. The
+action server has its own, ACTIONS_CHANNELS_TOKEN, good for ``/internal/send``
+only: one token per caller, so either can be rotated or revoked alone.
 
 ``POST /internal/send`` is how the case store's notifier delivers case notices
-on the channel a resident used. Bearer CASESTORE_SERVICE_TOKEN. Body::
+(and the live chat desk its agents' lines) on the channel a resident used. Body::
 
     {"to": "sms:+14045550123", "text": "...", "buttons": [{"title", "payload"}]?,
-     "case_number": "26000123"?, "event": "opened|closed|info_requested|..."?}
+     "case_number": "26000123"?, "event": "opened|closed|info_requested|..."?,
+     "dedupe_key": "outbox-123"?}
 
-Answers 200 ``{"status": "sent"}``; 409 ``{"error": "opted_out"}`` when the
-address said STOP (do not retry); 422 for an address no API can reach (voice);
-502 when the provider's API failed (retry later). With ``case_number`` and
-``event`` the notice is remembered, so that a YES/NO after ``closed`` or a reply
-after ``info_requested`` is tied to the case (see ``channels.notices``).
+Answers 200 ``{"status": "sent"}``; 200 ``{"status": "sent", "duplicate": true}``
+when a notice with the same ``dedupe_key`` went out before (nothing is sent
+again); 409 ``{"error": "opted_out"}`` when the address said STOP; 422 for an
+address no API can reach or a notice the provider refused for good
+(``undeliverable``: do not retry); 502 ``send_failed`` when the provider failed
+or did not answer in time, and 503 ``send_in_progress`` while another request
+sends the same ``dedupe_key`` (retry later). With ``case_number`` and
+``event`` the notice is remembered, so that a YES/NO after ``closed`` or a
+reply after ``info_requested`` is tied to the case (see ``channels.notices``).
 """
 
 from __future__ import annotations
@@ -18,41 +29,43 @@ from __future__ import annotations
 import hmac
 import re
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from channels import addresses
+from channels import addresses, deliveries
+from channels.delivery_status import status_callback_url
 from channels.errors import SendError
 from channels.outbound import channel_of, deliver
-from channels.rasa_client import rasa_reachable
+from channels.store import session
 
 bp = Blueprint("internal", __name__)
 
 _ADDRESS = re.compile(r"^(sms|whatsapp):\+\d{6,15}$|^(telegram):-?\d{1,20}$"
                       r"|^(messenger):\d{1,40}$|^(webchat):[A-Za-z0-9_-]{8,100}$")
 _CASE_NUMBER = re.compile(r"^\d{8}$")
+_DEDUPE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 
 
-@bp.get("/healthz")
+def authorised(*settings: str) -> bool:
+    """True when the request's bearer is the token of one of the named settings."""
+    given = request.headers.get("Authorization", "").encode()
+    matches = [
+        hmac.compare_digest(given, f"Bearer {token}".encode())
+        for token in (current_app.config.get(name) or "" for name in settings)
+        if token
+    ]
+    return any(matches)
+
+
+@bp.get("/internal/healthz")
 def healthz():  # noqa: ANN201
-    """200 when Rasa answers, 503 otherwise."""
-    ok = rasa_reachable(current_app.config["RASA_URL"])
-    return jsonify(status="ok" if ok else "rasa_unreachable"), 200 if ok else 503
+    """200 when the channels database answers (no token: it says nothing else)."""
+    with session(current_app.extensions["channels"]["engine"]) as db:
+        db.execute(sa.text("SELECT 1"))
+    return jsonify(status="ok")
 
 
-def _authorised() -> bool:
-    token = current_app.config["CASESTORE_SERVICE_TOKEN"]
-    given = request.headers.get("Authorization", "")
-    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-
-
-@bp.post("/internal/send")
-def send():  # noqa: ANN201
-    """Deliver one notice to a resident's channel address, honouring STOP."""
-    if not _authorised():
-        return jsonify(error="unauthorized", message="A service token is required."), 401
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "The body must be a JSON object.")
+def _invalid_fields(body: dict) -> dict[str, str]:
     to, text, buttons = body.get("to"), body.get("text"), body.get("buttons") or []
     fields = {}
     if not isinstance(to, str) or not _ADDRESS.match(to):
@@ -70,17 +83,50 @@ def send():  # noqa: ANN201
         fields["case_number"] = "eight digits"
     if event is not None and not (isinstance(event, str) and 0 < len(event) <= 32):
         fields["event"] = "a short event name"
+    key = body.get("dedupe_key")
+    if key is not None and not (isinstance(key, str) and _DEDUPE_KEY.match(key)):
+        fields["dedupe_key"] = "1 to 200 printable ASCII characters without spaces"
+    return fields
+
+
+@bp.post("/internal/send")
+def send():  # noqa: ANN201
+    """Deliver one notice to a resident's channel address, honouring STOP, at most once
+    per ``dedupe_key``."""
+    if not authorised("CHANNELS_INTERNAL_TOKEN", "ACTIONS_CHANNELS_TOKEN"):
+        return jsonify(error="unauthorized", message="A bearer token is required."), 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "The body must be a JSON object.")
+    fields = _invalid_fields(body)
     if fields:
         return jsonify(error="invalid", message="Invalid notice.", fields=fields), 422
+    to, text = body["to"], body["text"]
+    case_number, event = body.get("case_number"), body.get("event")
     if addresses.is_opted_out(current_app, to):
         return jsonify(error="opted_out", message="The address replied STOP."), 409
+    claim = deliveries.claim(current_app, body.get("dedupe_key"), to, event, case_number)
+    if claim.duplicate_status is not None:
+        return jsonify(status="sent", channel=channel_of(to), duplicate=True)
+    if claim.busy:
+        return jsonify(error="send_in_progress",
+                       message="This notice is being sent by another request."), 503
     message = {"text": text}
-    if buttons:
-        message["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in buttons]
+    if body.get("buttons"):
+        message["buttons"] = [{"title": b["title"], "payload": b["payload"]}
+                              for b in body["buttons"]]
+    callback = status_callback_url(current_app) if channel_of(to) in ("sms", "whatsapp") else None
     try:
-        deliver(current_app, to, [message], notice=bool(case_number and event))
+        sids = deliver(current_app, to, [message], notice=bool(case_number and event),
+                       kind=event or "message", case_number=case_number,
+                       status_callback=callback)
     except SendError as exc:
+        if exc.permanent:
+            deliveries.mark_dead(current_app, claim.delivery_id, str(exc))
+            return jsonify(error="undeliverable", message=str(exc)), 422
+        deliveries.release(current_app, claim.delivery_id)
         return jsonify(error="send_failed", message=str(exc)), 502
+    deliveries.mark_sent(current_app, claim.delivery_id, sids, awaits_callback=bool(callback))
     if case_number and event:
         addresses.record_notice(current_app, to, case_number, event)
     return jsonify(status="sent", channel=channel_of(to))

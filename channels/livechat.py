@@ -22,10 +22,10 @@ import logging
 import re
 from typing import Any
 
-import requests
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
-from channels import sms  # noqa: F401 - STOP/HELP/START must be registered before this handler
+# sms first: STOP/HELP/START must be registered before this handler.
+from channels import casestore_client, sms  # noqa: F401
 from channels.inbox import register_local_handler
 from channels.sms import HELP_WORDS, START_WORDS, STOP_WORDS
 from channels.store import InboxMessage
@@ -33,7 +33,6 @@ from channels.store import InboxMessage
 log = logging.getLogger(__name__)
 bp = Blueprint("livechat", __name__)
 
-ROUTE_TIMEOUT_S = 5.0
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _KEYWORDS = STOP_WORDS | START_WORDS | HELP_WORDS
 
@@ -43,13 +42,10 @@ class LiveChatUnavailableError(Exception):
 
 
 def _call(app: Flask, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {app.config['CASESTORE_SERVICE_TOKEN']}"}
+    # The case store client's token and timeouts: one policy for every case store call.
     try:
-        response = requests.request(method, f"{app.config['CASESTORE_URL']}{path}",
-                                    headers=headers, timeout=ROUTE_TIMEOUT_S, **kwargs)
-        response.raise_for_status()
-        body = response.json()
-    except (requests.RequestException, ValueError) as exc:
+        body = casestore_client.call(app, method, path, **kwargs).json()
+    except (casestore_client.CaseStoreError, ValueError) as exc:
         raise LiveChatUnavailableError(f"{method} {path}: {type(exc).__name__}") from exc
     if not isinstance(body, dict):
         raise LiveChatUnavailableError(f"{method} {path}: not an object")
@@ -88,8 +84,12 @@ def route_to_agent(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None
 
 @bp.get("/webchat/live-chat")
 def webchat_state():  # noqa: ANN201
-    """``{"status": "none"|"waiting"|"active"|...}`` for the widget's session."""
-    session_id = request.args.get("session_id", "")
+    """``{"status": "none"|"waiting"|"active"|...}`` for the widget's session.
+
+    The session comes in the ``X-Chat-Session`` header, as for the transcript, so
+    it stays out of access logs; ``?session_id=`` still works for scripts.
+    """
+    session_id = request.headers.get("X-Chat-Session") or request.args.get("session_id", "")
     if not _SESSION_ID.match(session_id):
         abort(400, "session_id must be 8 to 100 letters, digits, '-' or '_'.")
     try:

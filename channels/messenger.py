@@ -4,24 +4,30 @@ Events must carry ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with
 MESSENGER_APP_SECRET, compared in constant time). Buttons go out as quick
 replies; a quick reply or postback comes back as its payload; location and
 image attachments travel as ``location`` and ``media_urls`` metadata. Replies
-go out through the Send API. The channel is off (404) until
-MESSENGER_PAGE_TOKEN, MESSENGER_APP_SECRET and MESSENGER_VERIFY_TOKEN are set.
+go out through the Send API. A batch is stored first, every event of it, and
+the webhook answers at once; the messages are answered in the background (in
+order per sender), so a long batch never runs past Meta's 20-second limit.
+The channel is off (404) until MESSENGER_PAGE_TOKEN, MESSENGER_APP_SECRET and
+MESSENGER_VERIFY_TOKEN are set.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 
 from channels import addresses
-from channels.inbox import Incoming, receive
-from channels.outbound import deliver_outcome
+from channels.inbox import Incoming, store
+from channels.intake import clean_text, coordinates
 from channels.rasa_client import neutralise
+from channels.retry import process_now
 
 bp = Blueprint("messenger", __name__, url_prefix="/messenger")
+_PSID = re.compile(r"^[0-9]{1,40}$")  # page-scoped ids are digits
 
 
 def _enabled() -> None:
@@ -54,17 +60,19 @@ def _signature_valid(raw: bytes) -> bool:
 
 def _incoming(event: dict[str, Any]) -> Incoming | None:
     """The resident's message in one messaging event, or None (echoes, reads, deliveries…)."""
-    psid = str((event.get("sender") or {}).get("id") or "")
+    sender = event.get("sender")
+    psid = str(sender.get("id") or "") if isinstance(sender, dict) else ""
     message, postback = event.get("message"), event.get("postback")
-    if not psid or not isinstance(message or postback, dict):
+    if not _PSID.match(psid) or not isinstance(message or postback, dict):
         return None
     address = f"messenger:{psid}"
     offered = addresses.offered_buttons(current_app, address)
 
     def from_payload(payload: str, title: str, mid: str) -> Incoming:
+        payload, title = clean_text(payload, 1000), clean_text(title, 1000)
         button = next((b for b in offered if b["payload"] == payload), None)
         text = button["payload"] if button else neutralise(title or payload)
-        return Incoming("messenger", mid, address, text, title or text)
+        return Incoming("messenger", clean_text(mid, 200), address, text, title or text)
 
     if isinstance(postback, dict):
         mid = str(postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}")
@@ -76,31 +84,34 @@ def _incoming(event: dict[str, Any]) -> Incoming | None:
         return from_payload(str(message["quick_reply"].get("payload", "")),
                             str(message.get("text", "")), mid)
     metadata: dict[str, Any] = {}
-    text = str(message.get("text") or "")
-    for attachment in message.get("attachments") or []:
+    text = clean_text(str(message.get("text") or ""))
+    attachments = message.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
         if not isinstance(attachment, dict):
             continue
-        payload = attachment.get("payload") or {}
+        payload = attachment.get("payload")
+        if not isinstance(payload, dict):
+            continue
         if attachment.get("type") == "location" and isinstance(payload.get("coordinates"), dict):
-            coordinates = payload["coordinates"]
-            try:
-                metadata["location"] = {"lat": float(coordinates["lat"]),
-                                        "long": float(coordinates["long"])}
-            except (KeyError, TypeError, ValueError):
+            place = payload["coordinates"]
+            location = coordinates(place.get("lat"), place.get("long"))
+            if location is None:
                 continue
+            metadata["location"] = location
             text = text or "my location"
         elif attachment.get("type") == "image" and isinstance(payload.get("url"), str):
-            metadata.setdefault("media_urls", []).append(payload["url"])
+            metadata.setdefault("media_urls", []).append(clean_text(payload["url"], 1000))
             text = text or "photo"
     text = neutralise(text)
     if not text:
         return None
-    return Incoming("messenger", mid, address, text, str(message.get("text") or text), metadata)
+    return Incoming("messenger", clean_text(mid, 200), address, text,
+                    clean_text(str(message.get("text") or "")) or text, metadata)
 
 
 @bp.post("")
 def events():  # noqa: ANN201
-    """A batch of page events; each message is answered through the Send API."""
+    """A batch of page events: all stored first, then answered through the Send API."""
     _enabled()
     raw = request.get_data(cache=True)
     if not _signature_valid(raw):
@@ -110,12 +121,18 @@ def events():  # noqa: ANN201
         abort(400, "Expected a page event object with an entry list.")
     if body.get("object") != "page":
         return Response("EVENT_RECEIVED", status=200)
+    fresh: list[int] = []
     for entry in body["entry"]:
-        for event in (entry.get("messaging") or []) if isinstance(entry, dict) else []:
+        messaging = entry.get("messaging") if isinstance(entry, dict) else None
+        for event in messaging if isinstance(messaging, list) else []:
             incoming = _incoming(event) if isinstance(event, dict) else None
             if incoming is None:
                 continue
-            outcome = receive(incoming)
-            if not outcome.duplicate:
-                deliver_outcome(incoming.sender, outcome)
+            stored = store(incoming)
+            # A queued one (behind its sender's earlier message) is the retry worker's.
+            if not stored.duplicate and not stored.queued:
+                fresh.append(stored.inbox_id)
+    if fresh:
+        app = current_app._get_current_object()  # noqa: SLF001 - for the worker thread
+        app.extensions["channels"]["executor"].submit(process_now, app, fresh)
     return Response("EVENT_RECEIVED", status=200)

@@ -1,27 +1,59 @@
-"""Messenger Send API calls (Graph API under MESSENGER_API_BASE_URL)."""
+"""Messenger Send API calls: Graph API under MESSENGER_API_BASE_URL, MESSENGER_GRAPH_VERSION."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
 from flask import Flask
 
+from channels.deadlines import call_timeouts, remaining, timed_request
 from channels.errors import SendError
+
+# Graph API errors that no retry can fix: 10/2018278 outside the 24-hour window
+# (or a tag not allowed), 551 "this person isn't available right now", 200 with
+# 2018108/1545041 the person cannot receive messages from the page, 100/2018001
+# no such person.
+_PERMANENT = {(10, 2018278), (551, None), (551, 1545041), (200, 2018108), (200, 1545041),
+              (100, 2018001)}
+_session = requests.Session()
+
+
+def send_url(app: Flask) -> str:
+    """The Send API URL: MESSENGER_API_BASE_URL, the Graph version, ``/me/messages``."""
+    base = app.config["MESSENGER_API_BASE_URL"]
+    version = app.config["MESSENGER_GRAPH_VERSION"].strip("/")
+    if version and not re.search(r"/v\d+\.\d+$", base):  # a base that names its own wins
+        base = f"{base}/{version}"
+    return f"{base}/me/messages"
+
+
+def _permanent(response: requests.Response) -> bool:
+    try:
+        error = response.json().get("error") or {}
+        key = (int(error.get("code")), error.get("error_subcode"))
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return key in _PERMANENT or (key[0], None) in _PERMANENT
 
 
 def _post(app: Flask, body: dict[str, Any]) -> None:
+    connect, read = call_timeouts(app.config["OUTBOUND_CONNECT_TIMEOUT_SECONDS"],
+                                  app.config["OUTBOUND_READ_TIMEOUT_SECONDS"])
+    left = remaining()
     try:
-        response = requests.post(
-            f"{app.config['MESSENGER_API_BASE_URL']}/me/messages",
+        response = timed_request(
+            _session, "POST", send_url(app),
             params={"access_token": app.config["MESSENGER_PAGE_TOKEN"]},
-            json=body,
-            timeout=10,
+            json=body, connect=connect, read=read,
+            deadline=left if left is not None else app.config["SEND_DEADLINE_SECONDS"],
         )
     except requests.RequestException as exc:
         raise SendError(type(exc).__name__) from exc
     if response.status_code >= 400:
-        raise SendError(f"send api answered {response.status_code}")
+        raise SendError(f"send api answered {response.status_code}",
+                        permanent=_permanent(response))
 
 
 def send_messages(

@@ -9,10 +9,17 @@ within the reply window, is read here before the assistant sees it:
 - after an ``info_requested`` notice: the reply (and any photo) is added to
   the case as ``info_added``.
 Anything else goes to the assistant as usual.
+
+When the case store refuses (4xx: the case was already reopened, is closed,
+or does not exist) the resident is told what happened and what to do, the
+notice is closed and the message is done; only an unreachable, slow or
+failing (5xx) case store makes the inbox retry the message. The calls carry
+``Idempotency-Key: channels:<channel>:<provider id>``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -21,6 +28,8 @@ from flask import Flask
 from channels import addresses, casestore_client
 from channels.inbox import register_local_handler
 from channels.store import InboxMessage
+
+log = logging.getLogger(__name__)
 
 _YES = {"yes", "y", "yeah", "yep", "fixed", "si", "sí"}
 _NO = {"no", "n", "nope", "not"}
@@ -31,6 +40,44 @@ def _first_word(text: str) -> tuple[str, str]:
     if not match:
         return "", text.strip()
     return match.group(1).casefold(), match.group(2).strip()
+
+
+def _idempotency_key(row: InboxMessage) -> str:
+    return f"channels:{row.channel}:{row.provider_id}"
+
+
+def _refused_reply(app: Flask, number: str, event: str, status: int | None) -> str:
+    """What the resident hears when the case store refused the reply (a 4xx)."""
+    phone = app.config["CITY_311_PHONE"]
+    if status == 404:
+        return (f"We could not find case {number}. Please check the number, or call 311 "
+                f"({phone}) and we will look it up for you.")
+    if status == 409 and event == "closed":
+        return (f"Case {number} is already open again, so there is nothing to reopen: the "
+                f"department is working on it. To check on it, send us the number {number}; "
+                f"to add details, call 311 ({phone}).")
+    if status == 409:
+        return (f"Case {number} is closed now, so we could not add that to it. If the "
+                f"problem is still there, call 311 ({phone}) or report it again here.")
+    return (f"Sorry, we could not add that to case {number}. Please call 311 ({phone}) "
+            "and we will help.")
+
+
+def _post(app: Flask, row: InboxMessage, notice_id: int, number: str, event: str,
+          activity: dict[str, Any], done_text: str) -> list[dict[str, Any]]:
+    """Post the activity; a refusal (4xx) is an answer too, anything else is retried."""
+    try:
+        casestore_client.add_activity(app, number, activity, _idempotency_key(row))
+    except casestore_client.CaseStoreError as exc:
+        if not exc.refused:
+            raise  # unreachable, slow or 5xx: the inbox retries the message
+        # Asking again would get the same answer: say so, and let the notice go.
+        log.info("event=notice_reply_refused case=%s status=%s inbox_id=%s",
+                 number, exc.status, row.id)
+        addresses.close_notice(app, notice_id)
+        return [{"text": _refused_reply(app, number, event, exc.status)}]
+    addresses.close_notice(app, notice_id)
+    return [{"text": done_text}]
 
 
 @register_local_handler
@@ -49,20 +96,16 @@ def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] |
             return [{"text": f"Thank you for confirming that case {number} is fixed."}]
         if word not in _NO:
             return None
-        casestore_client.add_activity(
-            app,
-            number,
-            {
-                "kind": "reopened",
-                "note": rest or "The resident replied that the problem is not fixed.",
-                "public": True,
-                "channel_address": row.sender,
-            },
-        )
-        addresses.close_notice(app, notice.id)
-        return [{"text": f"We reopened case {number} and told the department. Thank you."}]
+        activity = {
+            "kind": "reopened",
+            "note": rest or "The resident replied that the problem is not fixed.",
+            "public": False,  # the resident's own words
+            "channel_address": row.sender,
+        }
+        return _post(app, row, notice.id, number, "closed", activity,
+                     f"We reopened case {number} and told the department. Thank you.")
     if notice.event == "info_requested":
-        activity: dict[str, Any] = {
+        activity = {
             "kind": "info_added",
             "note": row.text,
             "public": False,
@@ -70,7 +113,6 @@ def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] |
         }
         if (row.meta or {}).get("media_urls"):
             activity["media_urls"] = row.meta["media_urls"]
-        casestore_client.add_activity(app, number, activity)
-        addresses.close_notice(app, notice.id)
-        return [{"text": f"Thank you, we added that to case {number}."}]
+        return _post(app, row, notice.id, number, "info_requested", activity,
+                     f"Thank you, we added that to case {number}.")
     return None

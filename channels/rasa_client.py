@@ -12,7 +12,10 @@ from typing import Any
 
 import requests
 
+from channels.deadlines import timed_request
+
 log = logging.getLogger(__name__)
+_session = requests.Session()  # kept connections: a turn must not pay for a new one
 
 
 class TurnError(Exception):
@@ -32,7 +35,11 @@ def neutralise(text: str) -> str:
 
 
 def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep what every channel can render: text, buttons (title, payload) and an image."""
+    """Keep what every channel can render: text, buttons (title, payload) and an image.
+
+    One custom marker passes too: ``{"transfer": "agent"}``, the assistant asking
+    the phone channel to put the caller through to a person.
+    """
     messages = []
     for item in raw:
         message: dict[str, Any] = {"text": str(item.get("text") or "")}
@@ -45,7 +52,10 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
             message["buttons"] = buttons
         if item.get("image"):
             message["image"] = str(item["image"])
-        if message["text"] or buttons or "image" in message:
+        custom = item.get("custom")
+        if isinstance(custom, dict) and custom.get("transfer") == "agent":
+            message["transfer"] = "agent"
+        if message["text"] or buttons or "image" in message or "transfer" in message:
             messages.append(message)
     return messages
 
@@ -57,19 +67,23 @@ def send_to_rasa(
     text: str,
     metadata: dict[str, Any],
     timeout: float,
+    connect_timeout: float = 3.0,
 ) -> list[dict[str, Any]]:
     """POST one message to ``{rasa_url}/webhooks/rest/webhook``; return normalised messages.
 
+    ``auth_token`` is the webhook secret (``RASA_WEBHOOK_TOKEN``), sent as
+    ``Authorization: Bearer``: never in the URL, where access logs would keep it.
     Raises TurnError when Rasa cannot be reached, answers an error, or answers
-    nothing at all.
+    nothing at all. ``timeout`` bounds each read and the whole call;
+    ``connect_timeout`` the connection.
     """
-    params = {"token": auth_token} if auth_token else None
+    headers = {"Authorization": f"Bearer {auth_token}"} if auth_token else {}
     try:
-        response = requests.post(
-            f"{rasa_url}/webhooks/rest/webhook",
-            params=params,
+        response = timed_request(
+            _session, "POST", f"{rasa_url}/webhooks/rest/webhook",
+            headers=headers,
             json={"sender": sender, "message": text, "metadata": metadata},
-            timeout=(3.0, timeout),
+            connect=connect_timeout, read=timeout, deadline=timeout,
         )
     except requests.ConnectionError as exc:
         raise TurnError("rasa unreachable", down=True) from exc
@@ -90,8 +104,9 @@ def send_to_rasa(
 
 
 def rasa_reachable(rasa_url: str, timeout: float = 2.0) -> bool:
-    """True when Rasa's server answers its status root."""
+    """True when Rasa's server answers its status root within ``timeout`` (each phase)."""
     try:
-        return requests.get(f"{rasa_url}/", timeout=timeout).status_code == 200
+        return timed_request(_session, "GET", f"{rasa_url}/", connect=timeout, read=timeout,
+                             deadline=timeout).status_code == 200
     except requests.RequestException:
         return False

@@ -107,7 +107,8 @@ def voice_prompt(messages: list[dict[str, Any]], say_titles: bool = False) -> st
 def pick_button(text: str, buttons: list[dict[str, str]]) -> dict[str, str] | None:
     """The button a bare digit reply (or an exact title) chooses, if any."""
     choice = text.strip().rstrip(".").strip()
-    if choice.isdigit() and 1 <= int(choice) <= len(buttons):
+    # isdigit() is true for "²" and "①", which int() refuses: ASCII digits only.
+    if choice.isascii() and choice.isdecimal() and 1 <= int(choice) <= len(buttons):
         return buttons[int(choice) - 1]
     for button in buttons:
         if choice.casefold() == button["title"].strip().casefold():
@@ -156,7 +157,9 @@ def _spoken_number(words: list[str]) -> int | None:
             return None
     if len(rest) != 1:
         return None
-    return int(rest[0]) if rest[0].isdigit() else _NUMBERS.get(rest[0])
+    if rest[0].isascii() and rest[0].isdecimal():
+        return int(rest[0]) if len(rest[0]) < 6 else None
+    return _NUMBERS.get(rest[0])
 
 
 def pick_spoken_button(speech: str, buttons: list[dict[str, str]]) -> dict[str, str] | None:

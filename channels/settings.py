@@ -14,7 +14,10 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "RASA_URL": "http://localhost:5005",
-    "RASA_AUTH_TOKEN": "",
+    # The secret Rasa's REST channel requires (bot/input_channel.py), sent as a
+    # bearer header; empty: read from var/rasa_webhook_token. Not Rasa's API
+    # token: this app needs only the webhook.
+    "RASA_WEBHOOK_TOKEN": "",
     "CASESTORE_URL": "http://localhost:8080",
     "CASESTORE_SERVICE_TOKEN": "",
     "PUBLIC_BASE_URL": "http://localhost:8000",
@@ -40,7 +43,52 @@ DEFAULTS: dict[str, Any] = {
     "MESSENGER_PAGE_TOKEN": "",
     "MESSENGER_APP_SECRET": "",
     "MESSENGER_VERIFY_TOKEN": "",
-    "MESSENGER_API_BASE_URL": "https://graph.facebook.com/v18.0",
+    "MESSENGER_API_BASE_URL": "https://graph.facebook.com",
+    # The Graph API version of Send API calls (Meta retires each about two years on).
+    "MESSENGER_GRAPH_VERSION": "v26.0",
+    # Send through a Twilio Messaging Service (A2P 10DLC) instead of TWILIO_FROM_NUMBER.
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    # Approved WhatsApp templates for notices outside the 24-hour window, per notice
+    # kind, as JSON: {"closed": "HX...", "opened": {"content_sid": "HX...",
+    # "variables": {"1": "{case_number}", "2": "{text}"}}}.
+    "TWILIO_WHATSAPP_TEMPLATES": "",
+    # The bearer the case store presents to the internal app (/internal/*); empty:
+    # read from var/channels_internal_token (made by `flask --app casestore init`).
+    "CHANNELS_INTERNAL_TOKEN": "",
+    # The action server's own bearer towards the internal app (its queued reports'
+    # numbers); read from var/actions_channels_token when unset. Only /internal/send.
+    "ACTIONS_CHANNELS_TOKEN": "",
+    # Every provider call (Twilio, Telegram, Messenger): connect and read timeouts;
+    # one send (all its parts) has SEND_DEADLINE_SECONDS in all, in a pool of
+    # SEND_POOL_SIZE threads of its own. Below the notifier's 15 s wait, so a
+    # timed-out send is answered 502 before the notifier gives up on the request.
+    "OUTBOUND_CONNECT_TIMEOUT_SECONDS": 3.0,
+    "OUTBOUND_READ_TIMEOUT_SECONDS": 10.0,
+    "SEND_DEADLINE_SECONDS": 12.0,
+    "SEND_POOL_SIZE": 8,
+    # Case store calls: connect, read, and the whole call.
+    "CASESTORE_CONNECT_TIMEOUT_SECONDS": 3.0,
+    "CASESTORE_READ_TIMEOUT_SECONDS": 5.0,
+    "CASESTORE_DEADLINE_SECONDS": 8.0,
+    "RASA_CONNECT_TIMEOUT_SECONDS": 3.0,
+    # Content-Security-Policy frame-ancestors of the chat page: who may embed it
+    # ("'none'", or the City's origins, e.g. "https://www.atlantaga.gov").
+    "CHANNELS_FRAME_ANCESTORS": "'none'",
+    # Secure flag on every cookie this app sets; false only for plain-http runs off localhost.
+    "CHANNELS_COOKIE_SECURE": True,
+    # Dead letters: a message (or its delivery) is given up on after this many
+    # failed attempts or this age, and listed for operators (channels/deadletters.py).
+    "INBOX_MAX_ATTEMPTS": 10,
+    "INBOX_MAX_AGE_HOURS": 24.0,
+    # Inbox rows, transcripts and notices older than this are deleted; the retry
+    # worker purges this often.
+    "INBOX_RETENTION_DAYS": 90.0,
+    "INBOX_PURGE_INTERVAL_SECONDS": 3600.0,
+    # Who confirms STOP/START on SMS: "twilio" (its opt-out handling is on; the
+    # app records the opt-out and answers nothing) or "app" (the app confirms).
+    "TWILIO_OPT_OUT_HANDLING": "twilio",
+    # The largest Telegram photo /telegram/files/<id> passes on.
+    "TELEGRAM_FILE_MAX_BYTES": 10 * 1024 * 1024,
     # What the voice menu and Telegram commands say to the assistant.
     "STATUS_QUESTION_TEXT": "I want to check the status of a case",
     "GREETING_TEXT": "hello",
@@ -57,9 +105,20 @@ _FLOATS = {
     "RETRY_POLL_SECONDS",
     "RETRY_MAX_BACKOFF_SECONDS",
     "NOTICE_REPLY_WINDOW_HOURS",
+    "INBOX_MAX_AGE_HOURS",
+    "INBOX_RETENTION_DAYS",
+    "INBOX_PURGE_INTERVAL_SECONDS",
+    "OUTBOUND_CONNECT_TIMEOUT_SECONDS",
+    "OUTBOUND_READ_TIMEOUT_SECONDS",
+    "SEND_DEADLINE_SECONDS",
+    "CASESTORE_CONNECT_TIMEOUT_SECONDS",
+    "CASESTORE_READ_TIMEOUT_SECONDS",
+    "CASESTORE_DEADLINE_SECONDS",
+    "RASA_CONNECT_TIMEOUT_SECONDS",
 }
-_INTS = {"MAX_CONTENT_LENGTH", "SMS_SEGMENT_CHARS"}
-_BOOLS = {"RETRY_WORKER_THREAD"}
+_INTS = {"INBOX_MAX_ATTEMPTS", "TELEGRAM_FILE_MAX_BYTES",
+         "MAX_CONTENT_LENGTH", "SMS_SEGMENT_CHARS", "SEND_POOL_SIZE"}
+_BOOLS = {"RETRY_WORKER_THREAD", "CHANNELS_COOKIE_SECURE"}
 
 
 def _coerce(name: str, raw: str) -> Any:
@@ -88,6 +147,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings.update(overrides or {})
     if not settings["CASESTORE_SERVICE_TOKEN"]:
         settings["CASESTORE_SERVICE_TOKEN"] = _service_token_from_file()
+    if not settings["RASA_WEBHOOK_TOKEN"]:
+        path = Path("var/rasa_webhook_token")
+        settings["RASA_WEBHOOK_TOKEN"] = path.read_text().strip() if path.is_file() else ""
+    if not settings["CHANNELS_INTERNAL_TOKEN"]:
+        path = Path("var/channels_internal_token")
+        settings["CHANNELS_INTERNAL_TOKEN"] = path.read_text().strip() if path.is_file() else ""
+    if not settings["ACTIONS_CHANNELS_TOKEN"]:
+        path = Path("var/actions_channels_token")
+        settings["ACTIONS_CHANNELS_TOKEN"] = path.read_text().strip() if path.is_file() else ""
     if not settings["CHANNELS_DATABASE_URL"]:
         Path("var").mkdir(exist_ok=True)
         settings["CHANNELS_DATABASE_URL"] = f"sqlite:///{Path('var/channels.sqlite3').resolve()}"

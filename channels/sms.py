@@ -5,7 +5,11 @@ the option. Long replies are split at sentence ends. Photos (MediaUrl0…) go to
 the assistant as ``media_urls`` metadata. HELP, STOP and START are answered
 here: STOP is recorded in this app (nothing is sent to the number until START,
 case notices included) and in the case store's opt-outs. A message from an
-opted-out number is stored but not answered.
+opted-out number is stored but not answered. With TWILIO_OPT_OUT_HANDLING
+``twilio`` (the default: Twilio's opt-out handling is on for the number) STOP
+and START on SMS are recorded but answered with an empty TwiML, since Twilio
+already confirms them; ``app`` makes the app confirm them itself. WhatsApp
+always gets the app's confirmation (Twilio handles no keywords there).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from twilio.twiml.messaging_response import Message, MessagingResponse
 
 from channels import addresses, casestore_client
 from channels.inbox import Incoming, Outcome, mark_done, receive, register_local_handler
+from channels.intake import clean_text, is_ascii_digits
 from channels.outbound import sms_parts
 from channels.rasa_client import neutralise
 from channels.render import pick_button
@@ -57,15 +62,21 @@ def answer_keyword(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None
     if row.channel not in ("sms", "whatsapp"):
         return None
     word = row.text.strip().upper().rstrip(".!")
+    # Twilio's opt-out handling (SMS only, not WhatsApp) confirms STOP and START
+    # itself; a second confirmation from us would be refused by the carrier.
+    twilio_confirms = (row.channel == "sms"
+                       and app.config["TWILIO_OPT_OUT_HANDLING"] == "twilio")
     if word in STOP_WORDS:
         _set_opt_out(app, row.sender, True)
-        return [{"text": "You are unsubscribed and will get no more messages from "
-                         f"{app.config['CITY_NAME']} 311, case updates included. "
-                         "Reply START to subscribe again."}]
+        return [] if twilio_confirms else [{
+            "text": "You are unsubscribed and will get no more messages from "
+                    f"{app.config['CITY_NAME']} 311, case updates included. "
+                    "Reply START to subscribe again."}]
     if word in START_WORDS:
         _set_opt_out(app, row.sender, False)
-        return [{"text": f"You are subscribed again to {app.config['CITY_NAME']} 311 "
-                         "messages. How can we help?"}]
+        return [] if twilio_confirms else [{
+            "text": f"You are subscribed again to {app.config['CITY_NAME']} 311 "
+                    "messages. How can we help?"}]
     if addresses.is_opted_out(app, row.sender):
         return []
     if word in HELP_WORDS:
@@ -112,21 +123,25 @@ def render_outcome(address: str, outcome: Outcome) -> Response:
 def incoming_sms():  # noqa: ANN201
     """A text (SMS, MMS or WhatsApp) from a resident."""
     form = request.form
-    sender, message_sid = form.get("From", ""), form.get("MessageSid", "")
+    sender = clean_text(form.get("From", ""), 100).strip()
+    message_sid = clean_text(form.get("MessageSid", ""), 100).strip()
     if not sender or not message_sid:
         abort(400, "From and MessageSid are required.")
+    if len(sender) > 64 or len(message_sid) > 64:
+        abort(400, "From and MessageSid are at most 64 characters.")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     address = f"{channel}:{sender.removeprefix('whatsapp:')}"
-    body = form.get("Body", "")
+    body = clean_text(form.get("Body", ""), 1600)
     try:
         count = min(int(form.get("NumMedia", "0") or 0), 10)
     except ValueError:
         abort(400, "NumMedia must be a number.")
-    media = [form[f"MediaUrl{i}"] for i in range(count) if form.get(f"MediaUrl{i}")]
+    media = [clean_text(form[f"MediaUrl{i}"], 1000) for i in range(count)
+             if form.get(f"MediaUrl{i}")]
 
     metadata: dict[str, Any] = {"media_urls": media} if media else {}
     button = pick_button(body, addresses.offered_buttons(current_app, address))
-    if button and body.strip().isdigit():
+    if button and is_ascii_digits(body.strip()):
         text = button["payload"]
     else:
         text = neutralise(body) or ("photo" if media else "")

@@ -4,24 +4,35 @@ Tables (created on start; the schema is small and owned by this app alone):
 
 - ``inbox_messages``: every incoming message, written before anything else.
   Unique on (channel, provider_id) so a redelivered webhook finds its first
-  copy. ``status`` moves pending -> answered (Rasa replied, delivery owed)
-  -> done (replies went out).
+  copy (ids a client chooses are scoped by the sender). ``status`` moves
+  pending -> answered (Rasa replied, delivery owed) -> done (replies went
+  out), or to dead (given up after INBOX_MAX_ATTEMPTS, INBOX_MAX_AGE_HOURS or
+  a permanent provider refusal; listed by ``flask --app channels dead-letters``).
 - ``addresses``: per channel address, the buttons last offered (a digit reply
   picks one) and whether the address said STOP.
 - ``notices``: case notices sent to an address, so a YES/NO or a reply to an
   information request is tied to its case.
 - ``transcript``: the web chat conversation, so a reloaded page shows it.
+- ``telegram_files``: photo file ids residents sent, the only ones
+  ``/telegram/files/<id>`` serves.
+
+Rows older than INBOX_RETENTION_DAYS are purged (``channels.retention``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, declarative_base
 
+log = logging.getLogger(__name__)
 Base = declarative_base()
+
+# Statuses of a message something is still owed on; "done" and "dead" are final.
+LIVE_STATUSES = ("pending", "answered")
 
 
 def utcnow() -> dt.datetime:
@@ -50,6 +61,13 @@ class InboxMessage(Base):
     last_error = sa.Column(sa.String(300))
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     done_at = sa.Column(sa.DateTime)
+    dead_at = sa.Column(sa.DateTime)
+
+
+# The retry worker's query: due live rows in order, and per sender its oldest live row.
+sa.Index("ix_inbox_due", InboxMessage.status, InboxMessage.next_attempt_at)
+sa.Index("ix_inbox_sender_live", InboxMessage.sender, InboxMessage.status, InboxMessage.id)
+sa.Index("ix_inbox_created", InboxMessage.created_at)
 
 
 class Address(Base):
@@ -88,7 +106,37 @@ class TranscriptEntry(Base):
     text = sa.Column(sa.Text, nullable=False, default="")
     buttons = sa.Column(sa.JSON, nullable=False, default=list)
     image = sa.Column(sa.String(1000))
-    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+
+
+class TelegramFile(Base):
+    """A photo a resident sent on Telegram: ``/telegram/files/<file_id>`` serves only these."""
+
+    __tablename__ = "telegram_files"
+
+    file_id = sa.Column(sa.String(200), primary_key=True)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+
+
+def _upgrade(engine: sa.engine.Engine) -> None:
+    """Add what later versions added to tables an older version created (additive only)."""
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("inbox_messages")}
+    steps = [] if "dead_at" in columns else [
+        lambda: _execute(engine, "ALTER TABLE inbox_messages ADD COLUMN dead_at TIMESTAMP")]
+    for table in (InboxMessage.__table__, TranscriptEntry.__table__):
+        steps += [lambda index=index: index.create(engine, checkfirst=True)
+                  for index in table.indexes]
+    for step in steps:
+        try:
+            step()
+        except sa.exc.DBAPIError:
+            # Another process (a second gunicorn worker) made the same change first.
+            log.info("schema step already applied elsewhere")
+
+
+def _execute(engine: sa.engine.Engine, statement: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement))
 
 
 def make_engine(url: str) -> sa.engine.Engine:
@@ -111,6 +159,7 @@ def make_engine(url: str) -> sa.engine.Engine:
         def _wal(dbapi_conn, _record):  # noqa: ANN001 - DB-API objects
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
     Base.metadata.create_all(engine)
+    _upgrade(engine)
     return engine
 
 

@@ -5,7 +5,11 @@ and every request must carry it in ``X-Telegram-Bot-Api-Secret-Token``. Updates
 are parsed with python-telegram-bot; buttons become inline keyboards, pressed
 buttons (callback queries) are answered, a shared location travels as
 ``location`` metadata and a photo as a ``media_urls`` link served by
-``/telegram/files/<file_id>`` (Telegram's own file URLs contain the bot token).
+``/telegram/files/<file_id>`` (Telegram's own file URLs contain the bot token):
+only file ids a resident sent (recorded in ``telegram_files``), streamed with
+a size cap (TELEGRAM_FILE_MAX_BYTES), always as ``image/jpeg`` with
+``nosniff``. An update without a chat or without anything to say is
+acknowledged and ignored; control characters are stripped from the text.
 ``/start`` greets and ``/status <number>`` looks a case up. The channel is off
 (404) until TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN are set.
 """
@@ -14,21 +18,27 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 import telegram
 import telegram.error
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.dialects import postgresql, sqlite
 
 from channels import addresses, telegram_api
 from channels.inbox import Incoming, receive
+from channels.intake import clean_text, coordinates
 from channels.outbound import deliver_outcome
 from channels.rasa_client import neutralise
+from channels.store import TelegramFile, session, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__, url_prefix="/telegram")
 _HANDLED = ("message", "edited_message", "callback_query")
+_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 
 def _enabled() -> None:
@@ -56,7 +66,7 @@ def _incoming(update: telegram.Update) -> Incoming | None:
     provider_id = str(update.update_id)
     if update.callback_query is not None:
         query = update.callback_query
-        if query.message is None or not query.data:
+        if query.message is None or query.message.chat is None or not query.data:
             return None
         chat = f"telegram:{query.message.chat.id}"
         try:
@@ -65,27 +75,48 @@ def _incoming(update: telegram.Update) -> Incoming | None:
             log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
         offered = addresses.offered_buttons(current_app, chat)
         button = next((b for b in offered if b["payload"][:64] == query.data), None)
-        text = button["payload"] if button else neutralise(query.data)
-        return Incoming("telegram", provider_id, chat, text, button["title"] if button else text)
+        text = button["payload"] if button else neutralise(clean_text(query.data))
+        return Incoming("telegram", f"{query.message.chat.id}:{provider_id}", chat, text,
+                        button["title"] if button else text)
     message = update.message or update.edited_message
-    if message is None:
+    if message is None or message.chat is None:
         return None
     chat = f"telegram:{message.chat.id}"
     metadata: dict[str, Any] = {}
-    text = message.text or message.caption or ""
-    if message.location is not None:
-        metadata["location"] = {"lat": message.location.latitude,
-                                "long": message.location.longitude}
+    text = clean_text(message.text or message.caption or "")
+    location = message.location and coordinates(message.location.latitude,
+                                                message.location.longitude)
+    if location:
+        metadata["location"] = location
         text = text or "my location"
     if message.photo:
         largest = max(message.photo, key=lambda p: (p.width or 0) * (p.height or 0))
-        base = current_app.config["PUBLIC_BASE_URL"]
-        metadata["media_urls"] = [f"{base}/telegram/files/{largest.file_id}"]
-        text = text or "photo"
+        if _FILE_ID.match(largest.file_id or ""):
+            _record_file(largest.file_id)
+            base = current_app.config["PUBLIC_BASE_URL"]
+            metadata["media_urls"] = [f"{base}/telegram/files/{largest.file_id}"]
+            text = text or "photo"
     text = _command_text(text) if text else ""
     if not text:
         return None
-    return Incoming("telegram", provider_id, chat, text, message.text or "", metadata)
+    # Update ids restart at random after a week of silence: scoped by the chat.
+    return Incoming("telegram", f"{message.chat.id}:{provider_id}", chat, text,
+                    clean_text(message.text or ""), metadata)
+
+
+def _record_file(file_id: str) -> None:
+    """Remember a photo a resident sent: only these are served by ``file``."""
+    with session(current_app.extensions["channels"]["engine"]) as db:
+        insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" \
+            else sqlite.insert
+        db.execute(insert(TelegramFile).values(file_id=file_id, created_at=utcnow())
+                   .on_conflict_do_nothing(index_elements=["file_id"]))
+        db.commit()
+
+
+def _recorded(file_id: str) -> bool:
+    with session(current_app.extensions["channels"]["engine"]) as db:
+        return db.get(TelegramFile, file_id) is not None
 
 
 @bp.post("")
@@ -119,13 +150,36 @@ def webhook():  # noqa: ANN201
 def file(file_id: str):  # noqa: ANN201
     """A resident's photo, fetched from Telegram without exposing the bot token."""
     _enabled()
-    if not file_id.replace("-", "").replace("_", "").isalnum() or len(file_id) > 200:
+    if not _FILE_ID.match(file_id) or not _recorded(file_id):
         abort(404)
+    cap = current_app.config["TELEGRAM_FILE_MAX_BYTES"]
     try:
         url = telegram_api.file_url(current_app, file_id)
-        upstream = requests.get(url, timeout=10)
+        upstream = requests.get(url, timeout=10, stream=True)
     except (telegram.error.TelegramError, TimeoutError, requests.RequestException):
         abort(404)
-    if upstream.status_code != 200:
+    length = upstream.headers.get("Content-Length", "")
+    if upstream.status_code != 200 or (length.isascii() and length.isdecimal()
+                                       and int(length) > cap):
+        upstream.close()
         abort(404)
-    return Response(upstream.content, mimetype=upstream.headers.get("Content-Type", "image/jpeg"))
+
+    def body() -> Iterator[bytes]:
+        sent = 0
+        try:
+            for chunk in upstream.iter_content(64 * 1024):
+                sent += len(chunk)
+                if sent > cap:  # a length the upstream did not announce: cut it off
+                    return
+                yield chunk
+        except requests.RequestException:
+            return
+        finally:
+            upstream.close()
+
+    response = Response(body(), mimetype="image/jpeg")
+    # Whatever Telegram says the file is, the browser must treat it as an image.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -7,9 +7,12 @@ are shortcuts (1: the IVR asks for a description; 2: it asks for the case
 number, keyed and finished with ``#`` or said; 0: ``<Dial>`` to
 AGENT_PHONE_NUMBER, or the staffed hours when agents are off). Only a bare
 menu word ("report", "status", "agent", "operator", "representative", "a
-person") acts as its shortcut. Silence, unclear speech at the greeting
-(Twilio's Confidence under ``MIN_CONFIDENCE``) or an unknown key there gets
-one reprompt (``&retry=1`` in the action URL), then a polite goodbye.
+person") acts as its shortcut. Later in the call, asking the assistant for a
+person ends in the same transfer: its hand-off action answers a phone caller
+with a ``{"transfer": "agent"}`` marker instead of queueing a live chat.
+Silence, unclear speech at the greeting (Twilio's Confidence under
+``MIN_CONFIDENCE``) or an unknown key there gets one reprompt (``&retry=1``
+in the action URL), then a polite goodbye.
 
 Every step is a ``<Gather input="speech dtmf">`` whose speech hints are the
 offered button titles, the menu words, the catalog's service names and common
@@ -34,6 +37,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from channels import addresses, casestore_client, livechat
 from channels.inbox import Incoming, mark_done, receive
+from channels.intake import ascii_int, clean_text
 from channels.rasa_client import neutralise
 from channels.render import (
     all_buttons,
@@ -126,17 +130,17 @@ def gather(
 
 
 def _call_address() -> str:
-    call_sid = request.form.get("CallSid", "")
-    if not call_sid:
-        abort(400, "CallSid is required.")
+    call_sid = clean_text(request.form.get("CallSid", ""), 100)
+    if not call_sid or len(call_sid) > 64:
+        abort(400, "CallSid is required (at most 64 characters).")
     return f"voice:{call_sid}"
 
 
 def _turn() -> int:
-    turn = request.args.get("turn", "1")
-    if not turn.isdigit():
+    turn = ascii_int(request.args.get("turn", "1"))
+    if turn is None or turn > 10_000:
         abort(400, "turn must be a number.")
-    return int(turn)
+    return turn
 
 
 def _step() -> str:
@@ -193,20 +197,32 @@ def _menu(address: str, turn: int, digits: str, speech: str) -> Response | None:
         if not choice:
             return None  # the caller said what it is about: the assistant's first message
     if choice == "agent":
-        closed = livechat.agent_line_closed_text(current_app)
-        if closed:  # outside staffed hours: say when, and offer the assistant instead
-            return _ask(address, turn + 1, f"{closed} Tell me in a few words what you're "
-                        "calling about. To report a problem, press 1. "
-                        "To check the status of a case, press 2.", "menu")
-        response = VoiceResponse()
-        response.say("Connecting you with a person. Please hold.")
-        response.dial(current_app.config["AGENT_PHONE_NUMBER"])
-        return _xml(response)
+        return _transfer(address, turn)
     if choice == "report":
         return _ask(address, turn + 1, REPORT_PROMPT)
     if choice == "status":
         return _ask(address, turn + 1, STATUS_PROMPT, "status")
     return _missed(address, turn, _retried(), "Sorry, I did not get that. ")
+
+
+def _transfer(address: str, turn: int) -> Response:
+    """Put the caller through to the agent line, or say its hours and offer the menu."""
+    closed = livechat.agent_line_closed_text(current_app)
+    if closed:  # outside staffed hours: say when, and offer the assistant instead
+        return _ask(address, turn + 1, f"{closed} Tell me in a few words what you're "
+                    "calling about. To report a problem, press 1. "
+                    "To check the status of a case, press 2.", "menu")
+    response = VoiceResponse()
+    response.say("Connecting you with a person. Please hold.")
+    response.dial(current_app.config["AGENT_PHONE_NUMBER"])
+    return _xml(response)
+
+
+def _answer(address: str, turn: int, messages: list[dict[str, Any]]) -> Response:
+    """The assistant's reply as TwiML; its request for a person becomes the transfer."""
+    if any(m.get("transfer") == "agent" for m in messages):
+        return _transfer(address, turn)
+    return _xml(_speak(address, turn, messages))
 
 
 def _retried() -> bool:
@@ -218,8 +234,8 @@ def _retried() -> bool:
 def gathered():  # noqa: ANN201
     """The caller spoke or keyed something: relay it and say the answer."""
     address, turn, step = _call_address(), _turn(), _step()
-    digits = request.form.get("Digits", "").strip().rstrip("#")
-    speech = request.form.get("SpeechResult", "").strip()
+    digits = clean_text(request.form.get("Digits", ""), 100).strip().rstrip("#")
+    speech = clean_text(request.form.get("SpeechResult", ""), 2000).strip()
     if not digits and not speech:
         return _missed(address, turn, _retried())
     if step == "menu":
@@ -237,7 +253,7 @@ def gathered():  # noqa: ANN201
         text = digits or neutralise(speech)
     outcome = receive(Incoming("voice", f"{address[6:]}:{turn}", address, text, speech or digits))
     if outcome.replies is not None:
-        response = _xml(_speak(address, turn, outcome.replies))
+        response = _answer(address, turn, outcome.replies)
         app = current_app._get_current_object()  # noqa: SLF001
         response.call_on_close(lambda: mark_done(app, outcome.inbox_id))
         return response
@@ -256,7 +272,7 @@ def wait():  # noqa: ANN201
     """Pick up a slow reply; after a few rounds, apologise and give the 311 number."""
     address, turn = _call_address(), _turn()
     inbox_id, rounds = request.args.get("inbox", ""), request.args.get("round", "1")
-    if not inbox_id.isdigit() or not rounds.isdigit():
+    if ascii_int(inbox_id) is None or ascii_int(rounds) is None:
         abort(400, "inbox and round must be numbers.")
     deadline = time.monotonic() + current_app.config["RASA_DEADLINE_SECONDS"]
     while True:
@@ -269,7 +285,7 @@ def wait():  # noqa: ANN201
         if row is None:
             abort(404)
         if row.replies:
-            return _xml(_speak(address, turn, row.replies))
+            return _answer(address, turn, row.replies)
         if time.monotonic() >= deadline:
             break
         time.sleep(0.25)  # server-side polling of our own inbox, bounded by the deadline
@@ -294,7 +310,8 @@ def wait():  # noqa: ANN201
 def silence():  # noqa: ANN201
     """No input: repeat the question once, then say goodbye."""
     count = request.args.get("count", "1")
-    return _missed(_call_address(), _turn(), not count.isdigit() or int(count) > 1)
+    misses = ascii_int(count)
+    return _missed(_call_address(), _turn(), misses is None or misses > 1)
 
 
 def _missed(

@@ -1,8 +1,11 @@
 /* ATL311 web chat widget: vanilla JS, no build step.
  *
- * The session id lives in localStorage, and the server keeps the transcript, so
- * a reload (or a new tab) shows the conversation again. Each message carries
- * an id made here, so a resend after a network error is not processed twice.
+ * The session id is issued by the server (POST /webchat/session: 128 random
+ * bits; a browser on plain HTTP has no crypto.randomUUID) and kept in
+ * localStorage; the server keeps the transcript, so a reload (or a new tab)
+ * shows the conversation again. The transcript is fetched with the id in the
+ * X-Chat-Session header, never in the URL. Each message carries an id made
+ * here, so a resend after a network error is not processed twice.
  * When the server answers "pending" (the assistant is slow or down) the widget
  * polls the transcript until the real reply arrives.
  */
@@ -23,16 +26,26 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   }
 
-  function sessionId() {
-    var id = null;
-    try { id = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
-    if (!id) {
-      id = newId().replace(/[^A-Za-z0-9_-]/g, "");
-      try { localStorage.setItem(KEY, id); } catch (e) { /* keeps working without reloads */ }
-    }
-    return id;
+  var VALID_SESSION = /^[A-Za-z0-9_-]{22,100}$/;
+  var session = null;
+  try { session = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
+  if (session && !VALID_SESSION.test(session)) session = null;  /* an old, short id */
+
+  /* Resolves with the session id, asking the server for one the first time
+   * (again on the next message if that request failed). */
+  function sessionReady() {
+    if (session) return Promise.resolve(session);
+    return fetch("/webchat/session", { method: "POST", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        session = body.session_id;
+        try { localStorage.setItem(KEY, session); } catch (e) { /* works until a reload */ }
+        return session;
+      });
   }
-  var session = sessionId();
 
   function disableOlderChoices() {
     var buttons = log.querySelectorAll(".choices button");
@@ -90,9 +103,8 @@
   }
 
   function sync() {
-    var url = "/webchat/messages?session_id=" + encodeURIComponent(session) +
-      "&after=" + lastEntryId;
-    return fetch(url, { headers: { "Accept": "application/json" } })
+    var url = "/webchat/messages?after=" + lastEntryId;
+    return fetch(url, { headers: { "Accept": "application/json", "X-Chat-Session": session } })
       .then(function (r) { return r.ok ? r.json() : { entries: [] }; })
       .then(function (body) {
         (body.entries || []).forEach(function (e) {
@@ -117,16 +129,19 @@
   }
 
   function send(fields, shown) {
-    var body = { session_id: session, message_id: newId() };
+    var body = { message_id: newId() };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
     render("resident", { text: shown });
     showError("");
     setBusy(true);
     var attempt = function (left) {
-      return fetch("/webchat/messages", {
+      return sessionReady().then(function () {
+        body.session_id = session;
+        return fetch("/webchat/messages", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json" },
         body: JSON.stringify(body)
+        });
       }).then(function (r) {
         if (!r.ok) throw new Error("status " + r.status);
         return r.json();
@@ -158,7 +173,7 @@
   var liveOpen = false;
   function watchLiveChat() {
     clearTimeout(liveTimer);
-    fetch("/webchat/live-chat?session_id=" + encodeURIComponent(session))
+    fetch("/webchat/live-chat", { headers: { "Accept": "application/json", "X-Chat-Session": session } })
       .then(function (r) { return r.ok ? r.json() : { status: "none" }; })
       .then(function (body) {
         if (body.status !== "unknown") liveOpen = body.status !== "none";
@@ -190,7 +205,7 @@
     }, { timeout: 10000 });
   });
 
-  sync().then(function (entries) {
+  sessionReady().then(sync).then(function (entries) {
     if (!entries.length) {
       render("assistant", { text: "Hi! I can help you report a problem to the City or check on a case. What can I help you with?" });
     }

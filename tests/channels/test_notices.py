@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.fixtures.channels import INTERNAL_AUTH as AUTH
 from tests.fixtures.channels import post_twilio
 
-AUTH = {"Authorization": "Bearer service-token"}
 PHONE = "+14045550123"
 
 
@@ -17,18 +17,26 @@ def notify(client, **body):
     return client.post("/internal/send", json={"to": f"sms:{PHONE}", **body}, headers=AUTH)
 
 
+def two_clients(channels_app):
+    """The public app's client (webhooks) and the internal app's (/internal/send)."""
+    app = channels_app()
+    return app.test_client(), channels_app.internal(app).test_client()
+
+
 def test_a_notice_goes_out_through_twilios_messages_api(channels_app, api_recorder):
-    response = notify(channels_app().test_client(), text="Case 26000123 was opened.",
+    response = notify(channels_app.internal(channels_app()).test_client(),
+                      text="Case 26000123 was opened.",
                       case_number="26000123", event="opened")
     assert response.status_code == 200
     call = api_recorder.calls("/Messages.json")[0]
     assert call.path == f"/2010-04-01/Accounts/AC{'0' * 32}/Messages.json"
     assert call.form == {"To": [PHONE], "From": ["+14045550000"],
-                         "Body": ["Case 26000123 was opened."]}
+                         "Body": ["Case 26000123 was opened."],
+                         "StatusCallback": ["https://atl311.example.org/sms/status"]}
 
 
 def test_a_notice_to_telegram_and_messenger_uses_their_apis(channels_app, api_recorder):
-    client = channels_app().test_client()
+    client = channels_app.internal(channels_app()).test_client()
     assert client.post("/internal/send", json={"to": "telegram:424242", "text": "Closed."},
                        headers=AUTH).status_code == 200
     assert client.post("/internal/send", json={"to": "messenger:6783452211", "text": "Closed."},
@@ -39,7 +47,7 @@ def test_a_notice_to_telegram_and_messenger_uses_their_apis(channels_app, api_re
 
 def test_a_case_notice_to_messenger_is_tagged_for_outside_the_24_hour_window(channels_app,
                                                                           api_recorder):
-    client = channels_app().test_client()
+    client = channels_app.internal(channels_app()).test_client()
     response = client.post("/internal/send", headers=AUTH, json={
         "to": "messenger:6783452211", "text": "Case 26000123 is closed.",
         "case_number": "26000123", "event": "closed"})
@@ -49,8 +57,8 @@ def test_a_case_notice_to_messenger_is_tagged_for_outside_the_24_hour_window(cha
     assert call["tag"] == "ACCOUNT_UPDATE"
 
 
-def test_internal_send_needs_the_service_token_and_a_valid_body(channels_app, api_recorder):
-    client = channels_app().test_client()
+def test_internal_send_needs_the_internal_token_and_a_valid_body(channels_app, api_recorder):
+    client = channels_app.internal(channels_app()).test_client()
     unsigned = client.post("/internal/send", json={"to": f"sms:{PHONE}", "text": "x"})
     assert unsigned.status_code == 401
     assert notify(client, text="").status_code == 422
@@ -61,18 +69,20 @@ def test_internal_send_needs_the_service_token_and_a_valid_body(channels_app, ap
 
 def test_a_provider_failure_answers_502_so_the_notifier_retries(channels_app, api_recorder):
     api_recorder.fail_with = 500
-    assert notify(channels_app().test_client(), text="Opened.").status_code == 502
+    assert notify(channels_app.internal(channels_app()).test_client(),
+                  text="Opened.").status_code == 502
 
 
 def test_no_after_a_closed_notice_reopens_the_case(channels_app, fake_rasa, api_recorder):
-    client = channels_app().test_client()
-    notify(client, text="Case 26000123 was closed: fixed. Is it fixed? Reply YES or NO",
+    client, internal = two_clients(channels_app)
+    notify(internal, text="Case 26000123 was closed: fixed. Is it fixed? Reply YES or NO",
            case_number="26000123", event="closed")
     reply = post_twilio(client, "/sms", sms("No, the hole is still there", "SM1"))
     assert "reopened case 26000123" in reply.get_data(as_text=True)
     call = api_recorder.calls("/api/v1/cases/26000123/activities")[0]
-    assert call.json == {"kind": "reopened", "note": "the hole is still there", "public": True,
+    assert call.json == {"kind": "reopened", "note": "the hole is still there", "public": False,
                          "channel_address": f"sms:{PHONE}"}
+    assert call.headers["Idempotency-Key"] == "channels:sms:SM1"
     assert fake_rasa.received == []
     post_twilio(client, "/sms", sms("no", "SM2"))
     assert fake_rasa.received[-1]["message"] == "no"  # the notice was answered already
@@ -80,8 +90,8 @@ def test_no_after_a_closed_notice_reopens_the_case(channels_app, fake_rasa, api_
 
 def test_yes_after_a_closed_notice_thanks_and_reopens_nothing(channels_app, fake_rasa,
                                                                api_recorder):
-    client = channels_app().test_client()
-    notify(client, text="Is it fixed? Reply YES or NO", case_number="26000123", event="closed")
+    client, internal = two_clients(channels_app)
+    notify(internal, text="Is it fixed? Reply YES or NO", case_number="26000123", event="closed")
     reply = post_twilio(client, "/sms", sms("yes", "SM1")).get_data(as_text=True)
     assert "Thank you for confirming" in reply
     assert api_recorder.calls("/activities") == []
@@ -89,8 +99,8 @@ def test_yes_after_a_closed_notice_thanks_and_reopens_nothing(channels_app, fake
 
 def test_a_reply_to_an_information_request_lands_on_the_case(channels_app, fake_rasa,
                                                               api_recorder):
-    client = channels_app().test_client()
-    notify(client, text="Which side of the street?", case_number="26000123",
+    client, internal = two_clients(channels_app)
+    notify(internal, text="Which side of the street?", case_number="26000123",
            event="info_requested")
     post_twilio(client, "/sms", {**sms("North side, by the bus stop", "SM1"), "NumMedia": "1",
                                  "MediaUrl0": "https://api.twilio.com/media/ME1"})

@@ -25,6 +25,12 @@ def statuses(app) -> list[str]:
         return list(db.execute(sa.select(InboxMessage.status).order_by(InboxMessage.id)).scalars())
 
 
+def last_errors(app) -> list[str | None]:
+    with session(app.extensions["channels"]["engine"]) as db:
+        return list(db.execute(sa.select(InboxMessage.last_error)
+                               .order_by(InboxMessage.id)).scalars())
+
+
 def test_rasa_down_gets_the_311_number_then_the_reply_once_it_is_back(
         channels_app, fake_rasa, api_recorder):
     fake_rasa.stop()
@@ -90,6 +96,9 @@ def test_a_failed_delivery_is_retried_without_asking_rasa_again(
     sig = "sha256=" + hmac.new(b"app-secret", raw, hashlib.sha256).hexdigest()
     app.test_client().post("/messenger", data=raw, content_type="application/json",
                            headers={"X-Hub-Signature-256": sig})
+    # Answered in the background; wait until its failed delivery was given back.
+    wait_for(lambda: (last_errors(app)[0] or "").startswith("delivery failed"),
+             message="answered, delivery failed")
     assert statuses(app) == ["answered"]
     api_recorder.fail_with = None
     make_retries_due(app)

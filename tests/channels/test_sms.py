@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from channels.store import InboxMessage, session
-from tests.fixtures.channels import post_twilio, twilio_signature
+from tests.fixtures.channels import INTERNAL_AUTH, post_twilio, twilio_signature
 
 XML = '<?xml version="1.0" encoding="UTF-8"?>'
 BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
@@ -96,7 +96,7 @@ def test_help_explains_the_service_and_the_phone_number(channels_app, fake_rasa)
 
 
 def test_stop_silences_the_number_until_start(channels_app, fake_rasa, api_recorder):
-    client = channels_app().test_client()
+    client = channels_app(TWILIO_OPT_OUT_HANDLING="app").test_client()
     stop = post_twilio(client, "/sms", sms("STOP")).get_data(as_text=True)
     assert "START" in stop
     opt_outs = api_recorder.calls("/api/v1/opt-outs")
@@ -105,11 +105,14 @@ def test_stop_silences_the_number_until_start(channels_app, fake_rasa, api_recor
     quiet = post_twilio(client, "/sms", sms("pothole", sid="SM0002")).get_data(as_text=True)
     assert quiet == f"{XML}<Response />"
     assert fake_rasa.received == []
-    notice = client.post("/internal/send", json={"to": "sms:+14045550123", "text": "Case opened"},
-                         headers={"Authorization": "Bearer service-token"})
+    internal = channels_app.internal(client.application).test_client()
+    notice = internal.post("/internal/send", json={"to": "sms:+14045550123",
+                                                   "text": "Case opened"}, headers=INTERNAL_AUTH)
     assert notice.status_code == 409
     post_twilio(client, "/sms", sms("START", sid="SM0003"))
-    assert api_recorder.calls("/api/v1/opt-outs/sms%3A%2B14045550123")[0].method == "DELETE"
+    start = api_recorder.calls("/api/v1/opt-outs")[-1]
+    assert (start.method, start.path) == ("DELETE", "/api/v1/opt-outs")
+    assert start.json == {"channel_address": "sms:+14045550123"}  # in the body, not the URL
     post_twilio(client, "/sms", sms("pothole", sid="SM0004"))
     assert fake_rasa.received[-1]["message"] == "pothole"
 
@@ -125,3 +128,49 @@ def test_an_oversized_form_gets_413_and_stores_nothing(channels_app, fake_rasa):
     params = sms("x" * 70000)
     assert post_twilio(app.test_client(), "/sms", params).status_code == 413
     assert inbox_count(app) == 0
+
+
+def test_with_twilios_opt_out_handling_stop_is_recorded_and_answered_by_twilio_alone(
+        channels_app, fake_rasa, api_recorder):
+    app = channels_app(TWILIO_OPT_OUT_HANDLING="twilio")
+    client = app.test_client()
+    stop = post_twilio(client, "/sms", sms("STOP"))
+    assert stop.get_data(as_text=True) == f"{XML}<Response />"
+    assert api_recorder.calls("/api/v1/opt-outs")[0].json == {
+        "channel_address": "sms:+14045550123"}
+    quiet = post_twilio(client, "/sms", sms("pothole", sid="SM0002")).get_data(as_text=True)
+    assert quiet == f"{XML}<Response />"
+    start = post_twilio(client, "/sms", sms("START", sid="SM0003")).get_data(as_text=True)
+    assert start == f"{XML}<Response />"
+    post_twilio(client, "/sms", sms("pothole", sid="SM0004"))
+    assert [r["message"] for r in fake_rasa.received] == ["pothole"]
+    assert api_recorder.calls("/Messages.json") == []
+
+
+def test_with_the_apps_opt_out_handling_stop_is_confirmed_by_the_app(channels_app, fake_rasa):
+    client = channels_app(TWILIO_OPT_OUT_HANDLING="app").test_client()
+    stop = post_twilio(client, "/sms", sms("STOP")).get_data(as_text=True)
+    assert stop == (
+        f"{XML}<Response><Message><Body>You are unsubscribed and will get no more messages "
+        "from Atlanta 311, case updates included. Reply START to subscribe again.</Body>"
+        "</Message></Response>")
+    start = post_twilio(client, "/sms", sms("START", sid="SM0002")).get_data(as_text=True)
+    assert start == (
+        f"{XML}<Response><Message><Body>You are subscribed again to Atlanta 311 messages. "
+        "How can we help?</Body></Message></Response>")
+
+
+def test_whatsapp_gets_the_apps_confirmation_whatever_the_setting(channels_app, fake_rasa):
+    client = channels_app(TWILIO_OPT_OUT_HANDLING="twilio").test_client()
+    stop = post_twilio(client, "/sms", sms("STOP", sender="whatsapp:+14045550123"))
+    assert "Reply START to subscribe again." in stop.get_data(as_text=True)
+
+
+def test_a_unicode_digit_reply_is_text_not_an_option(channels_app, fake_rasa):
+    fake_rasa.reply = lambda body: [{"text": "In a travel lane?", "buttons": BUTTONS}]
+    client = channels_app().test_client()
+    post_twilio(client, "/sms", sms("pothole"))
+    for n, body in enumerate(("²", "①"), 2):
+        response = post_twilio(client, "/sms", sms(body, sid=f"SM000{n}"))
+        assert response.status_code == 200
+    assert [r["message"] for r in fake_rasa.received] == ["pothole", "²", "①"]

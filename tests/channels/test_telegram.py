@@ -31,7 +31,7 @@ def test_a_message_is_relayed_and_answered_with_an_inline_keyboard(
     response = client.post("/telegram", json=text_update(1001, "pothole"), headers=SECRET)
     assert response.status_code == 200
     assert fake_rasa.received[0]["sender"] == "telegram:424242"
-    assert fake_rasa.received[0]["metadata"]["message_id"] == "1001"
+    assert fake_rasa.received[0]["metadata"]["message_id"] == "424242:1001"  # scoped by chat
     sent = sent_messages(api_recorder)[0]
     assert sent["chat_id"] == "424242"
     assert sent["text"] == "Is it large?"
@@ -134,4 +134,41 @@ def test_an_oversized_update_gets_413(channels_app, fake_rasa):
     client = channels_app().test_client()
     update = text_update(10, "x" * 70000)
     assert client.post("/telegram", json=update, headers=SECRET).status_code == 413
+    assert fake_rasa.received == []
+
+
+PHOTO = {"update_id": 4, "message": {"message_id": 4, "from": USER, "chat": CHAT,
+                                     "date": 1764345600, "photo": [
+    {"file_id": "large-id", "file_unique_id": "l", "width": 1280, "height": 960}]}}
+
+
+def test_a_recorded_photo_is_served_as_an_image_that_is_never_sniffed(channels_app, fake_rasa,
+                                                                     api_recorder):
+    client = channels_app().test_client()
+    client.post("/telegram", json=PHOTO, headers=SECRET)
+    image = client.get("/telegram/files/large-id")
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/jpeg"
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert image.get_data() == b'{"file": "bytes"}'  # the recorder's bytes, passed through
+    assert api_recorder.calls("/getFile")[0].params["file_id"] == "large-id"
+
+
+def test_a_file_id_no_resident_sent_is_404_without_asking_telegram(channels_app, api_recorder):
+    client = channels_app().test_client()
+    assert client.get("/telegram/files/someone-elses-file").status_code == 404
+    assert api_recorder.calls("/getFile") == []
+
+
+def test_a_photo_over_the_size_cap_is_not_passed_on(channels_app, fake_rasa, api_recorder):
+    client = channels_app(TELEGRAM_FILE_MAX_BYTES=8).test_client()
+    client.post("/telegram", json=PHOTO, headers=SECRET)
+    assert client.get("/telegram/files/large-id").status_code == 404
+
+
+def test_an_update_without_a_chat_is_acknowledged_and_stores_nothing(channels_app, fake_rasa):
+    client = channels_app().test_client()
+    update = {"update_id": 11, "message": {"message_id": 11, "date": 1764345600, "text": "hi"}}
+    response = client.post("/telegram", json=update, headers=SECRET)
+    assert response.status_code == 200
     assert fake_rasa.received == []

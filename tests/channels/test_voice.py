@@ -143,6 +143,33 @@ def test_pressing_0_dials_the_agent_number(channels_app, fake_rasa):
     assert fake_rasa.received == []
 
 
+def test_asking_the_assistant_for_a_person_mid_call_dials_the_agent_number(
+        channels_app, fake_rasa):
+    fake_rasa.reply = lambda body: [{"text": "Connecting you with a person.",
+                                     "custom": {"transfer": "agent"}}]
+    body = post_twilio(channels_app(AGENT_PHONE_NUMBER="+14045551111").test_client(),
+                       "/voice/gather?turn=3", {**CALL, "SpeechResult": "can I talk to someone",
+                                                "Confidence": "0.9"}).get_data(as_text=True)
+    assert body == (f"{XML}<Response><Say>Connecting you with a person. Please hold.</Say>"
+                    "<Dial>+14045551111</Dial></Response>")
+    assert [r["message"] for r in fake_rasa.received] == ["can I talk to someone"]
+
+
+def test_a_mid_call_transfer_out_of_hours_offers_the_menu(channels_app, fake_rasa, monkeypatch):
+    monkeypatch.setattr(voice.livechat, "agent_line_closed_text", lambda app: (
+        "Our agents are available weekdays 8 to 5."))
+    fake_rasa.reply = lambda body: [{"text": "Connecting you with a person.",
+                                     "custom": {"transfer": "agent"}}]
+    body = post_twilio(channels_app().test_client(), "/voice/gather?turn=3",
+                       {**CALL, "SpeechResult": "a real person please"}).get_data(as_text=True)
+    assert body == twiml_gather(
+        "/voice/gather?turn=4&amp;step=menu",
+        "Our agents are available weekdays 8 to 5. "
+        "Tell me in a few words what you're calling about. To report a problem, press 1. "
+        "To check the status of a case, press 2.",
+        "/voice/silence?turn=4&amp;count=1&amp;step=menu")
+
+
 @pytest.mark.parametrize(("said", "action"), [
     ("Report.", "/voice/gather?turn=2"),
     ("status", "/voice/gather?turn=2&amp;step=status"),

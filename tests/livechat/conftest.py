@@ -33,7 +33,7 @@ from werkzeug.serving import make_server
 
 from tests.fixtures.browser import chromium  # noqa: F401 - the browser tests' fixture
 from tests.fixtures.casestore import SERVICE_TOKEN, session_for
-from tests.fixtures.channels import channels_config, post_twilio
+from tests.fixtures.channels import INTERNAL_TOKEN, channels_config, post_twilio
 from tests.fixtures.portal import _CSRF, PASSWORD, PortalClient, make_portal_app
 
 ALWAYS = "daily 00:00-24:00"
@@ -70,6 +70,7 @@ def _stop_channels(app) -> None:
     if stop is not None:
         stop.set()
     app.extensions["channels"]["executor"].shutdown(wait=True)
+    app.extensions["channels"]["send_pool"].shutdown(wait=True)
     app.extensions["channels"]["engine"].dispose()
 
 
@@ -83,6 +84,7 @@ class Desk:
     rasa: Any
     recorder: Any
     made: list = field(default_factory=list)
+    internal: Served | None = None  # the channels' internal app: the case store sends here
 
     @property
     def cs_app(self):
@@ -95,6 +97,15 @@ class Desk:
                                  CASESTORE_URL=self.casestore.url,
                                  CASESTORE_SERVICE_TOKEN=SERVICE_TOKEN)
         app = create_app(config)
+        self.made.append(app)
+        return app
+
+    def new_internal_app(self):
+        from channels import create_internal_app
+
+        app = create_internal_app(channels_config(
+            self.rasa.url, self.recorder.url, self.channels_db, CASESTORE_URL=self.casestore.url,
+            CASESTORE_SERVICE_TOKEN=SERVICE_TOKEN))
         self.made.append(app)
         return app
 
@@ -133,9 +144,12 @@ def desk(make_database_url, tmp_path_factory, fake_rasa, api_recorder, bot_env):
     bot_env(casestore.url)  # the handoff action, when the Rasa stand-in runs it
     made = Desk(casestore, None, make_database_url("lcchannels"), fake_rasa, api_recorder)
     made.channels = Served(made.new_channels_app()).start()
-    cs_app.config["CHANNELS_URL"] = made.channels.url
+    made.internal = Served(made.new_internal_app()).start()
+    cs_app.config["CHANNELS_INTERNAL_URL"] = made.internal.url
+    cs_app.config["CHANNELS_INTERNAL_TOKEN"] = INTERNAL_TOKEN
     yield made
     made.channels.stop()
+    made.internal.stop()
     for app in made.made:
         _stop_channels(app)
     casestore.stop()
@@ -294,13 +308,18 @@ def filed_case_number(html: str) -> str:
 @pytest.fixture
 def live_desk(stack, make_database_url, api_recorder):
     """A channels app relaying to the real Rasa on ``stack.channels_url`` (see LiveDesk)."""
-    from channels import create_app
+    from channels import create_app, create_internal_app
 
-    channels_app = create_app(channels_config(
+    config = channels_config(
         stack.rasa_url, api_recorder.url, make_database_url("lcstackch"),
         CASESTORE_URL=stack.casestore_url, CASESTORE_SERVICE_TOKEN=stack.service_token,
-        RASA_AUTH_TOKEN=stack.rasa_token, RASA_DEADLINE_SECONDS=60))
+        RASA_WEBHOOK_TOKEN=stack.webhook_token, RASA_DEADLINE_SECONDS=60,
+        CHANNELS_INTERNAL_TOKEN=stack.internal_token)
+    channels_app, internal_app = create_app(config), create_internal_app(config)
     channels = Served(channels_app, stack.channels_port).start()
+    internal = Served(internal_app, stack.channels_internal_port).start()
     yield LiveDesk(stack, channels)
     channels.stop()
+    internal.stop()
     _stop_channels(channels_app)
+    _stop_channels(internal_app)

@@ -13,7 +13,7 @@ from tests.livechat.conftest import ALWAYS
 @pytest.fixture(scope="module")
 def app(make_database_url, tmp_path_factory):
     made = make_portal_app(make_database_url("lcapi"), str(tmp_path_factory.mktemp("lcapi")),
-                           LIVECHAT_HOURS=ALWAYS, CHANNELS_URL="http://127.0.0.1:9")
+                           LIVECHAT_HOURS=ALWAYS, CHANNELS_INTERNAL_URL="http://127.0.0.1:9")
     yield made
     made.extensions["casestore.engine"].dispose()
 

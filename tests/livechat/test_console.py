@@ -19,7 +19,7 @@ SUPERVISOR = "super@atl311.example.org"
 @pytest.fixture(scope="module")
 def app(make_database_url, tmp_path_factory):
     made = make_portal_app(make_database_url("lcconsole"), str(tmp_path_factory.mktemp("lcc")),
-                           LIVECHAT_HOURS=ALWAYS, CHANNELS_URL="http://127.0.0.1:9")
+                           LIVECHAT_HOURS=ALWAYS, CHANNELS_INTERNAL_URL="http://127.0.0.1:9")
     yield made
     made.extensions["casestore.engine"].dispose()
 

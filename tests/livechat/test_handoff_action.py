@@ -6,12 +6,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from bot.actions.clarify import ActionClarify
-from bot.actions.handoff import (
-    NOT_A_CHAT,
-    UNAVAILABLE,
-    ActionHandoffToAgent,
-    consecutive_fallbacks,
-)
+from bot.actions.handoff import UNAVAILABLE, ActionHandoffToAgent, consecutive_fallbacks
 from tests.fixtures.portal import make_portal_app
 from tests.livechat.conftest import ALWAYS, Served, chat_rows, run_action, tracker
 
@@ -88,10 +83,10 @@ def test_two_fallbacks_in_a_row_mark_the_chat_as_the_assistant_being_stuck(cases
     assert chat.reason == "stuck"
 
 
-def test_a_phone_call_is_told_how_to_reach_a_person_and_nothing_is_queued(casestore):
+def test_a_phone_call_is_transferred_by_the_phone_channel_and_nothing_is_queued(casestore):
     before = len(chat_rows(casestore.app))
     messages = run_action(ActionHandoffToAgent(), tracker("voice:CA123", CONVERSATION))
-    assert messages[0]["text"] == NOT_A_CHAT
+    assert [m["custom"] for m in messages] == [{"transfer": "agent"}]
     assert len(chat_rows(casestore.app)) == before
 
 

@@ -26,7 +26,8 @@ NOW = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.timezone.utc)  # a Monday, 10:0
 def app(make_database_url, tmp_path_factory):
     made = make_portal_app(make_database_url("lcstate"), str(tmp_path_factory.mktemp("lcs")),
                            LIVECHAT_HOURS="Mon-Fri 08:00-17:00", LIVECHAT_WAIT_TIMEOUT_S=300,
-                           CHANNELS_URL="http://127.0.0.1:9")  # sends fail: stored undelivered
+                           # sends fail: stored undelivered
+                           CHANNELS_INTERNAL_URL="http://127.0.0.1:9")
     yield made
     made.extensions["casestore.engine"].dispose()
 

@@ -1,0 +1,29 @@
+"""The widget in headless Chromium against the channels app (Rasa stand-in): the session id
+comes from the server, and the transcript is fetched without it in the URL."""
+
+from __future__ import annotations
+
+from tests.fixtures.browser import chromium  # noqa: F401 - fixture
+
+
+def test_the_widget_uses_a_server_issued_session_and_keeps_it_out_of_urls(
+        channels_app, fake_rasa, serve, chromium):  # noqa: F811 - the imported fixture
+    url = serve(channels_app())
+    page = chromium.new_context(viewport={"width": 375, "height": 740}).new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url + "/")
+    page.get_by_label("Your message").fill("hello")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".msg.assistant >> text=echo: hello", timeout=30_000)
+    session_id = page.evaluate("localStorage.getItem('atl311.session')")
+    assert len(session_id) == 22
+    assert fake_rasa.received[0]["sender"] == f"webchat:{session_id}"
+
+    page.reload()
+    page.wait_for_selector(".msg.assistant >> text=echo: hello", timeout=30_000)
+    assert page.locator(".msg.resident").all_inner_texts()[0].endswith("hello")
+    assert page.evaluate("localStorage.getItem('atl311.session')") == session_id
+    leaked = [u for u in requested if session_id in u]
+    assert leaked == []
+    assert any("/webchat/messages?after=" in u for u in requested)
