@@ -58,7 +58,7 @@ def direct_conversation(rasa_url: str, token: str, messages: int) -> list[float]
             start = time.perf_counter()
             response = http.post(
                 f"{rasa_url}/webhooks/rest/webhook",
-                params={"token": token},
+                headers={"Authorization": f"Bearer {token}"},
                 json={
                     "sender": sender,
                     "message": text,
@@ -73,7 +73,7 @@ def direct_conversation(rasa_url: str, token: str, messages: int) -> list[float]
 
 
 def channels_conversation(channels_url: str, messages: int) -> list[float]:
-    session_id = f"bench{uuid.uuid4().hex[:16]}"
+    session_id = f"bench{uuid.uuid4().hex[:24]}"  # the channels app wants >= 22 characters
     timings = []
     with requests.Session() as http:
         for text in turn_texts(messages):
@@ -105,7 +105,7 @@ def start_channels(
     env = {
         **os.environ,
         "RASA_URL": rasa_url,
-        "RASA_AUTH_TOKEN": token,
+        "RASA_WEBHOOK_TOKEN": token,
         "CASESTORE_URL": casestore_url,
         "CASESTORE_SERVICE_TOKEN": service_token,
         "CHANNELS_DATABASE_URL": f"sqlite:///{workdir / 'channels.sqlite3'}",
@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,10,50")
     parser.add_argument("--messages", type=int, default=4, help="turns per conversation")
     parser.add_argument("--rasa-url")
-    parser.add_argument("--rasa-token", default="")
+    parser.add_argument("--rasa-token", default="", help="the webhook secret (RASA_WEBHOOK_TOKEN)")
     parser.add_argument("--casestore-url")
     parser.add_argument("--service-token", default="")
     args = parser.parse_args()
@@ -168,7 +168,7 @@ def main() -> None:
             f"sqlite:///{workdir / 'tracker.sqlite3'}",
             workdir,
         )
-        args.rasa_url, args.rasa_token = stack.rasa_url, stack.rasa_token
+        args.rasa_url, args.rasa_token = stack.rasa_url, stack.webhook_token
         args.casestore_url, args.service_token = stack.casestore_url, stack.service_token
     channels = None
     try:

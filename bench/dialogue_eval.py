@@ -290,7 +290,7 @@ def _join(texts: list[str]) -> str:
 class WebchatDriver:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.session_id = f"eval{uuid.uuid4().hex[:20]}"
+        self.session_id = f"eval{uuid.uuid4().hex[:24]}"
         self.sender = f"webchat:{self.session_id}"
         self.buttons: list[dict[str, str]] = []
         self.http = requests.Session()
@@ -917,7 +917,7 @@ def start_everything(args: argparse.Namespace, workdir: Path, cleanup: list) -> 
         "CHANNELS_THREADS": os.environ.get("CHANNELS_THREADS", "4"),
     })
     try:
-        process, url = start_channels(stack.rasa_url, stack.rasa_token, stack.casestore_url,
+        process, url = start_channels(stack.rasa_url, stack.webhook_token, stack.casestore_url,
                                       stack.service_token, workdir)
     finally:
         os.environ.clear()

@@ -1,7 +1,7 @@
 """Measure the assistant's Rasa server: memory, start-up time and per-message latency.
 
     .venv/bin/python bench/rasa_bench.py --start            # start a private stack, measure, stop
-    .venv/bin/python bench/rasa_bench.py --rasa-url URL --token T [--pid PID]   # a running one
+    .venv/bin/python bench/rasa_bench.py --rasa-url URL --token T --webhook-token W [--pid PID]
 
 With ``--start`` it starts the case store, the action server and Rasa exactly as
 the tests do (tests/fixtures/stack.py, SQLite files in a temporary folder) and
@@ -88,7 +88,8 @@ def describe(name: str, values: list[float]) -> str:
     )
 
 
-def measure(rasa_url: str, token: str, pid: int | None, messages: int) -> dict:
+def measure(rasa_url: str, token: str, webhook_token: str, pid: int | None,
+            messages: int) -> dict:
     """Run the measurements against a running Rasa server and print them."""
     session = requests.Session()
     texts = [i["text"] for i in yaml.safe_load((ROOT / "bench" / "eval" / "eval.yml").read_text())]
@@ -106,6 +107,7 @@ def measure(rasa_url: str, token: str, pid: int | None, messages: int) -> dict:
     def turn(sender: str, text: str) -> None:
         answer = session.post(
             f"{rasa_url}/webhooks/rest/webhook",
+            headers={"Authorization": f"Bearer {webhook_token}"},
             timeout=60,
             json={"sender": sender, "message": text, "metadata": {"message_id": uuid.uuid4().hex}},
         )
@@ -147,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", action="store_true", help="start a private stack to measure")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
     parser.add_argument("--token", default=os.environ.get("RASA_AUTH_TOKEN", ""))
+    parser.add_argument("--webhook-token", default=os.environ.get("RASA_WEBHOOK_TOKEN", ""),
+                        help="the REST webhook's secret")
     parser.add_argument(
         "--pid", type=int, default=None, help="Rasa's process id (found if omitted)"
     )
@@ -166,10 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         startup = time.monotonic() - began
         args.rasa_url, args.token = stack.rasa_url, stack.rasa_token
+        args.webhook_token = stack.webhook_token
         print(f"stack answering after         {startup:.0f} s (Rasa loads the model)")
     try:
         pid = args.pid or pid_listening_on(int(args.rasa_url.rsplit(":", 1)[1].split("/")[0]))
-        result = measure(args.rasa_url.rstrip("/"), args.token, pid, args.messages)
+        result = measure(args.rasa_url.rstrip("/"), args.token, args.webhook_token, pid,
+                         args.messages)
     finally:
         if stack is not None:
             stack.stop()

@@ -11,6 +11,11 @@ defaults, so the endpoints file is written here from the environment instead:
 - ``RASA_HOST`` / ``RASA_PORT`` (default 127.0.0.1:5005), ``RASA_MODEL``
   (default ``models/atl311.tar.gz``), ``RASA_AUTH_TOKEN`` (default: ``var/rasa_token``,
   created on first use) protects the HTTP API.
+- ``RASA_WEBHOOK_TOKEN`` (default: ``var/rasa_webhook_token``, created on first
+  use): the secret the REST channel (``bot.input_channel.SecuredRestInput``,
+  named in ``credentials.yml``) requires as ``Authorization: Bearer``. It is a
+  different secret from the API token, so the channels app, which needs only
+  the webhook, cannot read or rewrite conversations through the API.
 """
 
 from __future__ import annotations
@@ -81,16 +86,33 @@ def endpoints_config(env: dict[str, str]) -> dict:
     return config
 
 
+def _secret_file(path: Path) -> str:
+    """Return the secret kept in ``path``, creating it (owner-only, never clobbered) if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two starting processes never overwrite each other's secret;
+        # 0600 from the start: no moment with the umask's permissions.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def auth_token(env: dict[str, str]) -> str:
     """Return Rasa's API token: ``RASA_AUTH_TOKEN`` or ``var/rasa_token`` (made if missing)."""
     if env.get("RASA_AUTH_TOKEN"):
         return env["RASA_AUTH_TOKEN"]
-    path = ROOT / "var" / "rasa_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _secret_file(ROOT / "var" / "rasa_token")
+
+
+def webhook_token(env: dict[str, str]) -> str:
+    """Return the REST channel's secret: ``RASA_WEBHOOK_TOKEN`` or ``var/rasa_webhook_token``."""
+    if env.get("RASA_WEBHOOK_TOKEN"):
+        return env["RASA_WEBHOOK_TOKEN"]
+    return _secret_file(ROOT / "var" / "rasa_webhook_token")
 
 
 def command(env: dict[str, str], endpoints_file: Path) -> list[str]:
@@ -128,6 +150,8 @@ def main() -> None:
         yaml.safe_dump(endpoints_config(env), handle)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # The secured REST channel reads its secret from the environment it starts in.
+    env["RASA_WEBHOOK_TOKEN"] = webhook_token(env)
     argv = command(env, endpoints_file)
     os.execve(argv[0], argv, env)  # noqa: S606 - exec of our own venv's rasa, fixed argv
 

@@ -61,6 +61,11 @@ def _token() -> str:
     return token
 
 
+def service_token() -> str:
+    """The bearer token the actions present (``CASESTORE_SERVICE_TOKEN`` or its file)."""
+    return _token()
+
+
 _local = threading.local()
 
 
@@ -230,8 +235,11 @@ def follow_case(
 
 
 def add_info(number: str, note: str, media_urls: list[str], channel_address: str | None) -> dict:
-    """``POST /api/v1/cases/<number>/activities`` with kind ``info_added``."""
-    body: dict[str, Any] = {"kind": "info_added", "note": note, "public": True}
+    """``POST /api/v1/cases/<number>/activities`` with kind ``info_added``.
+
+    The note stays private: a resident's words are public only once staff publish them.
+    """
+    body: dict[str, Any] = {"kind": "info_added", "note": note, "public": False}
     if media_urls:
         body["media_urls"] = media_urls
     if channel_address:

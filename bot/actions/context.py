@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 
 CHANNELS = ("webchat", "sms", "whatsapp", "voice", "telegram", "messenger", "live_chat")
 PHONE_CHANNELS = ("sms", "whatsapp", "voice")
+KEY_MAX = 200  # the case store's limit for an idempotency key
 
 
 def metadata(tracker: Tracker) -> dict:
@@ -70,16 +71,26 @@ def media_urls(tracker: Tracker) -> list[str]:
 def idempotency_key(tracker: Tracker, values: dict[str, Any]) -> str:
     """Return the key that makes filing this report at most once.
 
-    The provider's message id makes a redelivered or retried turn file the
-    same case; without one, the sender and a hash of the answers do.
+    ``{sender}:{message_id}``: the provider's message id makes a redelivered or
+    retried turn file the same case, and the sender id, which carries its
+    channel ("webchat:<session>", "sms:+1404..."), keeps one resident's ids
+    apart from another's (a web chat message id is chosen by the browser, so
+    alone it could match a Telegram update id). Without a message id, the
+    sender and a hash of the answers do. The case store takes at most 200
+    characters: a longer key is replaced by its hash, still under the sender.
     """
+    sender = tracker.sender_id or ""
     message_id = metadata(tracker).get("message_id")
     if isinstance(message_id, str) and 0 < len(message_id) <= 150:
-        return f"msg:{message_id}"
-    digest = hashlib.sha256(
-        json.dumps([tracker.sender_id, values], sort_keys=True, default=str).encode()
-    ).hexdigest()[:40]
-    return f"form:{digest}"
+        key = f"{sender}:{message_id}"
+    else:
+        digest = hashlib.sha256(
+            json.dumps([sender, values], sort_keys=True, default=str).encode()
+        ).hexdigest()[:40]
+        key = f"{sender}:form:{digest}"
+    if len(key) > KEY_MAX:
+        key = "key:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
 
 
 def latest_text(tracker: Tracker) -> str:

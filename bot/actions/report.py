@@ -4,7 +4,10 @@
 whatever the first message already said (address, description, a pickup day);
 the ``action_ask_*`` actions phrase the questions that depend on the catalog or
 on the answers so far; ``action_submit_report`` files the case (or follows the
-duplicate) with an idempotency key, so a retried turn never files twice.
+duplicate) with an idempotency key, so a retried turn never files twice. A
+report confirmed while the case store is down is queued durably
+(``bot.actions.pending``) and filed by ``bot.actions.filing_worker``, which
+then tells the resident the case number on their channel.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import attributes as attrs
 from bot.actions import casestore_client as store
+from bot.actions import filing_worker, pending
 from bot.actions.addresses import find_address, find_place
 from bot.actions.context import (
     channel,
     channel_address,
     effective_text,
-    format_date,
     idempotency_key,
     latest_intent,
     latest_text,
@@ -70,6 +73,27 @@ UNREACHABLE = (
     "I couldn't reach the City's case system just now, so nothing is filed yet. "
     'Your answers are saved: say "try again" in a minute, or "cancel".'
 )
+SAVED = (
+    "The City's case system isn't answering just now, but your report is saved and will "
+    "be filed as soon as it's back."
+)
+STILL_SAVED = (
+    "The City's case system still isn't answering. Your report is saved and will be filed "
+    "as soon as it's back."
+)
+SENDING = "Your report was just filed; the case number is on its way to you."
+
+
+def saved_text(tracker: Tracker) -> str:
+    """What the resident hears when their confirmed report is queued: where the number will come."""
+    where = channel(tracker)
+    if channel_address(tracker) is None or filing_worker.notice_address(tracker.sender_id) is None:
+        return SAVED
+    if where == "voice":
+        return SAVED + " I'll text the case number to the number you're calling from."
+    if where == "webchat":
+        return SAVED + " I'll post the case number in this chat."
+    return SAVED + " I'll send you the case number here."
 
 
 def reset_report() -> list[EventType]:
@@ -289,6 +313,9 @@ class ActionSubmitReport(Action):
         if tracker.get_slot("follow_duplicate") is True and tracker.get_slot("duplicate_case"):
             return await self._follow(dispatcher, tracker, my_cases)
         if tracker.get_slot("report_confirmed") is not True:
+            queued = await self._queued(dispatcher, tracker, my_cases)
+            if queued is not None:
+                return queued
             dispatcher.utter_message(
                 text="There's no report waiting to be filed. What can I help you with?"
             )
@@ -298,8 +325,7 @@ class ActionSubmitReport(Action):
         try:
             case = await store.acall(store.create_case, body, key)
         except store.CaseStoreUnavailableError:
-            dispatcher.utter_message(text=UNREACHABLE)
-            return [SlotSet("submit_pending", True), SlotSet("last_filed_key", key)]
+            return await self._queue(dispatcher, tracker, body, key)
         except store.CaseStoreError as exc:
             logger.warning(
                 "case store refused a report: %s %s fields=%s",
@@ -314,17 +340,63 @@ class ActionSubmitReport(Action):
             )
             return reset_report()
         number = case["case_number"]
-        expected = format_date(case.get("expected_at"))
-        message = (
-            f"Thank you! Your case number is {format_case_number(number)}. "
-            f"It went to the {case.get('department_name') or case.get('department')}"
-        )
-        message += f"; expect action by {expected}." if expected else "."
+        message = "Thank you! " + filing_worker.filed_text(case)
         if _contact(tracker, "contact_email"):
             message += " We'll email you when it's opened and closed."
         dispatcher.utter_message(text=message)
         logger.info("filed case %s (%s)", number, body["service_code"])
         return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
+
+    async def _queue(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, body: dict, key: str
+    ) -> list[EventType]:
+        """The case store is down: keep the report durably, with its key, and say so."""
+        try:
+            await store.acall(pending.enqueue, key, tracker.sender_id or "", body)
+        except Exception as exc:  # the queue's database is away too: the old way, "try again"
+            logger.warning("could not queue a report: %s", type(exc).__name__)
+            dispatcher.utter_message(text=UNREACHABLE)
+            return [SlotSet("submit_pending", True), SlotSet("last_filed_key", key)]
+        filing_worker.wake()
+        logger.info("queued a report (%s) while the case store is down", body["service_code"])
+        dispatcher.utter_message(text=saved_text(tracker))
+        return reset_report()
+
+    async def _queued(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, my_cases: list[str]
+    ) -> list[EventType] | None:
+        """"Try again" with reports queued for this sender: file them now if the store is back.
+
+        Returns None when nothing is queued. A row the worker holds right now is
+        left to it (its notice is on the way); one this turn settles is marked
+        done here, so the resident is told once, in the conversation.
+        """
+        sender = tracker.sender_id or ""
+        try:
+            rows = await store.acall(pending.for_sender, sender)
+        except Exception as exc:
+            logger.warning("could not read queued reports: %s", type(exc).__name__)
+            return None
+        if not rows:
+            return None
+        said: list[str] = []
+        for row in rows:
+            if not await store.acall(pending.claim, row, only_if_due=False):
+                said.append(SENDING)
+                continue
+            if row["state"] == "file":
+                await store.acall(filing_worker.file_row, row)
+                row = await store.acall(pending.get, row["id"]) or {}
+                if row.get("state") != "notify" or not await store.acall(pending.claim, row):
+                    said.append(STILL_SAVED)
+                    continue
+            await store.acall(pending.mark_done, row["id"])
+            said.append(row["notice"])
+            if row.get("case_number"):
+                my_cases = (my_cases + [row["case_number"]])[-20:]
+        for text in dict.fromkeys(said):  # one "still saved" for several queued reports
+            dispatcher.utter_message(text=text)
+        return [SlotSet("my_cases", my_cases)]
 
     async def _follow(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, my_cases: list[str]

@@ -7,10 +7,16 @@ it; the action server has no authentication) and ``ACTIONS_PORT`` (default
 5055). ``LOG_LEVEL`` defaults to INFO, at which no resident text or contact
 detail is logged. rasa-sdk 3.6's own CLI cannot choose the interface, so the
 app is built with ``rasa_sdk.endpoint.create_app`` and run here.
+
+Once the server is up it also runs the queued-report worker
+(``bot.actions.filing_worker``: reports confirmed while the case store was
+down are filed when it is back, and the resident is told the number), as an
+asyncio task on the server's own loop; it is cancelled when the server stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
@@ -26,7 +32,20 @@ def main() -> None:
 
     host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
     port = int(os.environ.get("ACTIONS_PORT", "5055"))
+    from bot.actions.filing_worker import run_worker
+
     app = create_app("bot.actions", cors_origins=None)
+    tasks: list[asyncio.Task] = []
+
+    async def start_worker(_app, loop) -> None:  # noqa: ANN001 - Sanic's listener signature
+        tasks.append(loop.create_task(run_worker()))
+
+    async def stop_worker(_app, _loop) -> None:  # noqa: ANN001
+        for task in tasks:
+            task.cancel()
+
+    app.register_listener(start_worker, "after_server_start")
+    app.register_listener(stop_worker, "before_server_stop")
     logging.getLogger(__name__).info("action server on http://%s:%s/webhook", host, port)
     # One worker: the actions are async and keep blocking I/O in threads.
     app.run(host, port, workers=1, access_log=False, motd=False)

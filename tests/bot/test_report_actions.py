@@ -8,7 +8,6 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.report import (
-    UNREACHABLE,
     ActionAskAttributeAnswer,
     ActionAskContact,
     ActionHoldReport,
@@ -335,17 +334,6 @@ def test_filing_twice_with_the_same_message_id_creates_one_case(store_env):
     assert "Atlanta Department of Transportation" in texts(first)[0]
     case = store_env.api("GET", f"/api/v1/cases/{number}").json()
     assert (case["service_code"], case["attributes"]) == ("pothole", FILLED["attributes"])
-
-
-def test_an_unreachable_case_store_keeps_the_answers_and_offers_a_retry(store_env, monkeypatch):
-    from tests.fixtures.stack import free_port
-
-    monkeypatch.setenv("CASESTORE_URL", f"http://127.0.0.1:{free_port()}")
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker(FILLED, text="yes", intent="affirm", metadata={"message_id": "SM-x"})
-    events = run(ActionSubmitReport().run(dispatcher, tracker, {}))
-    assert texts(dispatcher) == [UNREACHABLE]
-    assert slot_events(events) == {"submit_pending": True, "last_filed_key": "msg:SM-x"}
 
 
 def test_the_location_cannot_be_skipped(store_env):
