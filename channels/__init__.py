@@ -4,22 +4,26 @@ Two application factories, served as two processes (``Procfile``):
 
 - ``create_app()`` (gunicorn: ``'channels:create_app()'``, port 8000, public):
   the web chat page and every provider webhook. Each channel is a blueprint
-  named for its URL prefix; all of them hand messages to
-  ``channels.inbox.receive``, which stores, relays to Rasa and answers.
+  named for its URL prefix; all of them hand messages to the inbox
+  (``channels.inbox``), which stores them, asks the local handlers in the
+  order ``local_handlers`` gives, then Rasa, and delivers the answer.
   Nothing under ``/internal/`` is served here (404).
 - ``create_internal_app()`` (``'channels:create_internal_app()'``, port 8001,
   bound to 127.0.0.1): ``/internal/send`` (case notices and live chat lines
   from the case store) and ``/internal/dead-letters``, behind
   CHANNELS_INTERNAL_TOKEN. It can text anyone, so it never faces the internet.
 
-Both use the same database and settings.
+Both use the same database and settings, and keep what they are wired with in
+``app.extensions["channels"]``: ``engine``, ``executor`` (Rasa calls),
+``send_pool``, ``send`` (the sender, ``outbound.deliver``) and, in the public
+app, ``handlers`` (the local handler chain).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, jsonify
@@ -29,6 +33,9 @@ from channels import deliveries  # noqa: F401 - its tables must exist before mak
 from channels.deadlines import make_send_pool
 from channels.settings import load_settings
 from channels.store import make_engine
+
+if TYPE_CHECKING:
+    from channels.inbox import LocalHandler
 
 
 def _engine(url: str) -> sa.engine.Engine:
@@ -45,6 +52,8 @@ def _engine(url: str) -> sa.engine.Engine:
 
 def _base_app(test_config: dict[str, Any] | None) -> Flask:
     """What both apps share: settings, the database, the Rasa executor and the send pool."""
+    from channels.outbound import deliver  # the provider clients: loaded with an app only
+
     app = Flask(__name__)
     app.config.update(load_settings(test_config))
     logging.basicConfig(level=logging.INFO)
@@ -54,6 +63,8 @@ def _base_app(test_config: dict[str, Any] | None) -> Flask:
         "executor": cf.ThreadPoolExecutor(max_workers=32, thread_name_prefix="rasa-call"),
         # Provider sends run here, never on a request thread (channels.deadlines).
         "send_pool": make_send_pool(app.config["SEND_POOL_SIZE"]),
+        # The one way out to a channel address; the inbox and /internal/send use it.
+        "send": deliver,
     }
 
     @app.errorhandler(HTTPException)
@@ -62,30 +73,47 @@ def _base_app(test_config: dict[str, Any] | None) -> Flask:
         return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
 
     from channels.headers import install_security_headers
+    from channels.outage import install_outage_answers
 
     install_security_headers(app)
+    install_outage_answers(app)
     return app
+
+
+def local_handlers() -> list[LocalHandler]:
+    """The local handlers, in the order the inbox asks them before Rasa; the first that
+    answers (not None) wins.
+
+    1. ``sms.answer_keyword``: STOP/START/HELP and silence towards an opted-out
+       number come first: the law and the carrier say so, even mid-chat;
+    2. ``livechat.route_to_agent``: a resident with an open live chat talks to
+       the agent, not the assistant (nor the notice replies);
+    3. ``notices.answer_notice_reply``: YES/NO after a ``closed`` notice, the
+       answer to an ``info_requested`` one.
+    """
+    from channels import livechat, notices, sms
+
+    return [sms.answer_keyword, livechat.route_to_agent, notices.answer_notice_reply]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the public channels app; ``test_config`` overrides settings from the environment."""
     app = _base_app(test_config)
+    # Each app its own list: a test (or a second app) may change one without the other.
+    app.extensions["channels"]["handlers"] = local_handlers()
 
-    # livechat's inbox handler is registered before the notice replies' (import order).
     from channels import (
         cli,
         delivery_status,
         health,
         livechat,
         messenger,
-        notices,
         sms,
         telegram,
         voice,
         webchat,
     )
 
-    assert notices  # registers the notice-reply handler with the inbox
     for module in (webchat, sms, voice, telegram, messenger, health, livechat, delivery_status):
         app.register_blueprint(module.bp)
     cli.register(app)

@@ -87,12 +87,32 @@ def opt_in(app: Flask, address: str) -> None:
             raise
 
 
-def call(app: Flask, method: str, path: str, **kwargs: Any) -> requests.Response:
-    """Any other case store call (live chat routing), under the same token and timeouts.
+def _object(app: Flask, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    """A call whose answer must be a JSON object (an answer that is not one: no status)."""
+    try:
+        body = _call(app, method, path, **kwargs).json()
+    except ValueError as exc:
+        raise CaseStoreError(f"{method} {path}: {type(exc).__name__}") from exc
+    if not isinstance(body, dict):
+        raise CaseStoreError(f"{method} {path}: not an object")
+    return body
 
-    Raises CaseStoreError for a refusal (``status`` set) or no answer.
-    """
-    return _call(app, method, path, **kwargs)
+
+def route_live_chat(app: Flask, sender_id: str, text: str, message_key: str) -> dict[str, Any]:
+    """Hand a message to the sender's live chat, if one is open:
+    ``{"routed": bool, "replies": [{"text"}]?}``."""
+    return _object(app, "POST", "/api/v1/live-chats/route", json={
+        "sender_id": sender_id, "text": text, "message_key": message_key[:200]})
+
+
+def live_chat_state(app: Flask, sender_id: str) -> dict[str, Any]:
+    """``{"status": "none"|"waiting"|"active"|...}`` of the sender's live chat."""
+    return _object(app, "GET", "/api/v1/live-chats/state", params={"sender_id": sender_id})
+
+
+def agent_availability(app: Flask) -> dict[str, Any]:
+    """``{"open_now": bool, "hours": str?}``: whether agents are staffed now."""
+    return _object(app, "GET", "/api/v1/live-chats/availability")
 
 
 _service_names: dict[str, tuple[float, list[str]]] = {}

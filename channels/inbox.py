@@ -1,13 +1,16 @@
 """The durable inbox: every incoming message is stored first, answered, then marked done.
 
-``receive()`` is the one path every webhook takes:
+The inbox owns a message's whole life (the webhook has verified it already):
 
-1. write the message (unique per channel + provider message id: a redelivery
-   finds the first copy and is not processed again);
-2. answer it: a local handler (STOP/HELP, a reply to a case notice) or Rasa,
-   within the deadline;
-3. hand the replies back to the webhook, which renders them in its own form
-   and calls ``mark_done`` once they went out.
+1. ``store`` writes it (unique per channel + provider message id: a
+   redelivery finds the first copy and is not processed again);
+2. ``answer`` asks the app's local handlers in order (STOP/HELP, live chat,
+   notice replies: ``app.extensions["channels"]["handlers"]``, built by
+   ``create_app``), then Rasa, within the deadline (``receive`` does 1 and 2);
+3. the replies go out: in the webhook's own answer (TwiML: ``done_after``;
+   web chat: ``mark_done``) or through the channel's API with the app's sender
+   (``deliver_outcome``, ``deliver_row``: ``app.extensions["channels"]["send"]``);
+4. the message is ``done`` once they went out, or ``release``d for a retry.
 
 When Rasa fails or is slow the message stays pending and the caller gets a
 holding text; a slow call that finishes later delivers its reply through the
@@ -27,29 +30,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import addresses
+from channels import senders
+from channels.errors import SendError
 from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
 from channels.store import LIVE_STATUSES, InboxMessage, session, utcnow
 
 log = logging.getLogger(__name__)
 
-# A channel may answer some messages itself (STOP, HELP, a notice reply...):
-# such a handler returns messages, or None to let Rasa answer.
+# The app may answer some messages itself (STOP, HELP, a notice reply...): such
+# a handler returns messages, or None to pass the message on down the chain.
 LocalHandler = Callable[[Flask, InboxMessage], "list[dict[str, Any]] | None"]
-_local_handlers: list[LocalHandler] = []
+# The sender: outbound.deliver's signature (address, messages, **options) -> provider ids.
+Sender = Callable[..., list[str]]
 FINAL_STATUSES = ("done", "dead")
 
 
-def register_local_handler(handler: LocalHandler) -> LocalHandler:
-    """Add a handler consulted, in registration order, before Rasa."""
-    if handler not in _local_handlers:
-        _local_handlers.append(handler)
-    return handler
+def handlers(app: Flask) -> list[LocalHandler]:
+    """The app's local handlers, in the order they are asked (built by ``create_app``)."""
+    return app.extensions["channels"]["handlers"]
+
+
+def sender(app: Flask) -> Sender:
+    """The app's way out to a channel address (``outbound.deliver``, set by the factory)."""
+    return app.extensions["channels"]["send"]
 
 
 @dataclass
@@ -108,7 +116,7 @@ class Stored:
 def store(incoming: Incoming, app: Flask | None = None) -> Stored:
     """Write ``incoming`` durably (once per provider message id) without answering it.
 
-    One sender's arrivals are serialised on its ``addresses`` row, so ids follow
+    One sender's arrivals are serialised on its ``senders`` row (table ``addresses``), so ids follow
     arrival order and a message finds every earlier one of its sender: when one
     is still waiting for its answer, the new one is queued behind it (due now,
     taken by the retry worker once the earlier one is answered).
@@ -129,7 +137,7 @@ def store(incoming: Incoming, app: Flask | None = None) -> Stored:
     )
     with session(_engine(app)) as db:
         try:
-            addresses.lock(db, sender)
+            senders.lock(db, sender)
             first = _first_copy(db, row.channel, provider_id)
             if first is None:
                 db.add(row)
@@ -197,7 +205,7 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
         row = db.get(InboxMessage, inbox_id)
     try:
         replies = None
-        for handler in _local_handlers:
+        for handler in handlers(app):
             replies = handler(app, row)
             if replies is not None:
                 break
@@ -227,8 +235,6 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
 
 
 def _finish_late(app: Flask, inbox_id: int, future: cf.Future) -> None:
-    from channels.outbound import deliver_row  # late: outbound imports channel clients
-
     if future.exception() is not None:
         release(app, inbox_id, str(future.exception()))
         return
@@ -306,3 +312,50 @@ def claim(app: Flask, inbox_id: int, seconds: float) -> bool:
         )
         db.commit()
         return result.rowcount == 1
+
+
+def done_after(response: Response, inbox_id: int) -> Response:
+    """Mark ``inbox_id`` done once ``response`` (its replies, as TwiML) has been sent."""
+    app = current_app._get_current_object()  # noqa: SLF001 - used after the request
+    response.call_on_close(lambda: mark_done(app, inbox_id))
+    return response
+
+
+def deliver_row(app: Flask, inbox_id: int) -> None:
+    """Deliver the stored replies of one answered inbox message, then mark it done."""
+    with session(_engine(app)) as db:
+        row = db.get(InboxMessage, inbox_id)
+    if row is None or row.status != "answered":
+        return
+    try:
+        sender(app)(app, row.sender, row.replies or [])
+    except SendError as exc:
+        # A refusal for good (a blocked bot) goes to the dead letters at once.
+        release(app, inbox_id, f"delivery failed: {exc}", permanent=exc.permanent)
+        return
+    mark_done(app, inbox_id)
+
+
+def deliver_outcome(address: str, outcome: Outcome) -> None:
+    """For channels that answer through their API: send the replies (or the holding text)."""
+    app = current_app._get_current_object()  # noqa: SLF001 - also used by late threads
+    messages = outcome.replies or [{"text": outcome.holding_text}]
+    try:
+        sender(app)(app, address, messages)
+    except SendError as exc:
+        if outcome.replies is not None:
+            # Rasa answered; only the delivery is owed, and the worker retries it.
+            release(app, outcome.inbox_id, f"delivery failed: {exc}", permanent=exc.permanent)
+        else:
+            log.warning("holding reply not delivered: %s", exc)
+        return
+    if outcome.replies is not None:
+        mark_done(app, outcome.inbox_id)
+
+
+def send_holding(app: Flask, address: str, down: bool) -> None:
+    """Tell a resident who has heard nothing yet that the answer is coming (best effort)."""
+    try:
+        sender(app)(app, address, [{"text": holding_text(app, down)}])
+    except SendError as exc:
+        log.warning("holding reply not delivered: %s", exc)

@@ -32,16 +32,14 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from channels import addresses, deliveries
+from channels import channel_address, deliveries, senders
+from channels.channel_address import channel_of
 from channels.delivery_status import status_callback_url
 from channels.errors import SendError
-from channels.outbound import channel_of, deliver
 from channels.store import session
 
 bp = Blueprint("internal", __name__)
 
-_ADDRESS = re.compile(r"^(sms|whatsapp):\+\d{6,15}$|^(telegram):-?\d{1,20}$"
-                      r"|^(messenger):\d{1,40}$|^(webchat):[A-Za-z0-9_-]{8,100}$")
 _CASE_NUMBER = re.compile(r"^\d{8}$")
 _DEDUPE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 
@@ -68,8 +66,8 @@ def healthz():  # noqa: ANN201
 def _invalid_fields(body: dict) -> dict[str, str]:
     to, text, buttons = body.get("to"), body.get("text"), body.get("buttons") or []
     fields = {}
-    if not isinstance(to, str) or not _ADDRESS.match(to):
-        fields["to"] = "a channel address such as sms:+14045550123 or telegram:123"
+    if not channel_address.is_reachable(to):
+        fields["to"] = f"a channel address such as {channel_address.EXAMPLE} or telegram:123"
     if not isinstance(text, str) or not text.strip() or len(text) > 4000:
         fields["text"] = "1 to 4000 characters"
     if not isinstance(buttons, list) or not all(
@@ -103,7 +101,7 @@ def send():  # noqa: ANN201
         return jsonify(error="invalid", message="Invalid notice.", fields=fields), 422
     to, text = body["to"], body["text"]
     case_number, event = body.get("case_number"), body.get("event")
-    if addresses.is_opted_out(current_app, to):
+    if senders.is_opted_out(current_app, to):
         return jsonify(error="opted_out", message="The address replied STOP."), 409
     claim = deliveries.claim(current_app, body.get("dedupe_key"), to, event, case_number)
     if claim.duplicate_status is not None:
@@ -116,6 +114,7 @@ def send():  # noqa: ANN201
         message["buttons"] = [{"title": b["title"], "payload": b["payload"]}
                               for b in body["buttons"]]
     callback = status_callback_url(current_app) if channel_of(to) in ("sms", "whatsapp") else None
+    deliver = current_app.extensions["channels"]["send"]  # the factory's sender
     try:
         sids = deliver(current_app, to, [message], notice=bool(case_number and event),
                        kind=event or "message", case_number=case_number,
@@ -128,5 +127,5 @@ def send():  # noqa: ANN201
         return jsonify(error="send_failed", message=str(exc)), 502
     deliveries.mark_sent(current_app, claim.delivery_id, sids, awaits_callback=bool(callback))
     if case_number and event:
-        addresses.record_notice(current_app, to, case_number, event)
+        senders.record_notice(current_app, to, case_number, event)
     return jsonify(status="sent", channel=channel_of(to))

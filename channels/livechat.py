@@ -19,37 +19,20 @@ a resident is never left without an answer.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
-# sms first: STOP/HELP/START must be registered before this handler.
-from channels import casestore_client, sms  # noqa: F401
-from channels.inbox import register_local_handler
+from channels import casestore_client
+from channels.casestore_client import CaseStoreError
+from channels.channel_address import SESSION_ID, make
 from channels.sms import HELP_WORDS, START_WORDS, STOP_WORDS
 from channels.store import InboxMessage
 
 log = logging.getLogger(__name__)
 bp = Blueprint("livechat", __name__)
 
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _KEYWORDS = STOP_WORDS | START_WORDS | HELP_WORDS
-
-
-class LiveChatUnavailableError(Exception):
-    """The case store did not answer the routing question."""
-
-
-def _call(app: Flask, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-    # The case store client's token and timeouts: one policy for every case store call.
-    try:
-        body = casestore_client.call(app, method, path, **kwargs).json()
-    except (casestore_client.CaseStoreError, ValueError) as exc:
-        raise LiveChatUnavailableError(f"{method} {path}: {type(exc).__name__}") from exc
-    if not isinstance(body, dict):
-        raise LiveChatUnavailableError(f"{method} {path}: not an object")
-    return body
 
 
 def _is_keyword(row: InboxMessage) -> bool:
@@ -64,17 +47,15 @@ def _agent_text(row: InboxMessage) -> str:
     return "\n".join([text, *(f"Photo: {url}" for url in photos)]).strip()[:2000] or row.text
 
 
-@register_local_handler
 def route_to_agent(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None:
-    """Send the message to the agent when the sender has a live chat; None for the assistant."""
+    """Send the message to the agent when the sender has a live chat; None for the assistant
+    (a local handler, asked after the SMS keywords: STOP/HELP/START stay theirs mid-chat)."""
     if row.channel == "voice" or _is_keyword(row):
         return None
     try:
-        answer = _call(app, "POST", "/api/v1/live-chats/route", json={
-            "sender_id": row.sender, "text": _agent_text(row),
-            "message_key": f"{row.channel}:{row.provider_id}"[:200],
-        })
-    except LiveChatUnavailableError as exc:
+        answer = casestore_client.route_live_chat(
+            app, row.sender, _agent_text(row), f"{row.channel}:{row.provider_id}")
+    except CaseStoreError as exc:
         log.warning("live chat routing unavailable, the assistant answers: %s", exc)
         return None
     if not answer.get("routed"):
@@ -90,12 +71,11 @@ def webchat_state():  # noqa: ANN201
     it stays out of access logs; ``?session_id=`` still works for scripts.
     """
     session_id = request.headers.get("X-Chat-Session") or request.args.get("session_id", "")
-    if not _SESSION_ID.match(session_id):
+    if not SESSION_ID.match(session_id):
         abort(400, "session_id must be 8 to 100 letters, digits, '-' or '_'.")
     try:
-        state = _call(current_app, "GET", "/api/v1/live-chats/state",
-                      params={"sender_id": f"webchat:{session_id}"})
-    except LiveChatUnavailableError as exc:
+        state = casestore_client.live_chat_state(current_app, make("webchat", session_id))
+    except CaseStoreError as exc:
         log.warning("live chat state unavailable: %s", exc)
         return jsonify(status="unknown")
     return jsonify(status=str(state.get("status", "none")))
@@ -104,8 +84,8 @@ def webchat_state():  # noqa: ANN201
 def agent_line_closed_text(app: Flask) -> str | None:
     """What the IVR says when agents are not staffed now; None when open (or unknown)."""
     try:
-        availability = _call(app, "GET", "/api/v1/live-chats/availability")
-    except LiveChatUnavailableError as exc:
+        availability = casestore_client.agent_availability(app)
+    except CaseStoreError as exc:
         log.warning("agent hours unavailable, dialling anyway: %s", exc)
         return None
     if availability.get("open_now", True):

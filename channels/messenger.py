@@ -20,7 +20,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from channels import addresses
+from channels import senders
+from channels.channel_address import make
 from channels.inbox import Incoming, store
 from channels.intake import clean_text, coordinates
 from channels.rasa_client import neutralise
@@ -65,8 +66,8 @@ def _incoming(event: dict[str, Any]) -> Incoming | None:
     message, postback = event.get("message"), event.get("postback")
     if not _PSID.match(psid) or not isinstance(message or postback, dict):
         return None
-    address = f"messenger:{psid}"
-    offered = addresses.offered_buttons(current_app, address)
+    address = make("messenger", psid)
+    offered = senders.offered_buttons(current_app, address)
 
     def from_payload(payload: str, title: str, mid: str) -> Incoming:
         payload, title = clean_text(payload, 1000), clean_text(title, 1000)

@@ -25,8 +25,7 @@ from typing import Any
 
 from flask import Flask
 
-from channels import addresses, casestore_client
-from channels.inbox import register_local_handler
+from channels import casestore_client, senders
 from channels.store import InboxMessage
 
 log = logging.getLogger(__name__)
@@ -74,25 +73,25 @@ def _post(app: Flask, row: InboxMessage, notice_id: int, number: str, event: str
         # Asking again would get the same answer: say so, and let the notice go.
         log.info("event=notice_reply_refused case=%s status=%s inbox_id=%s",
                  number, exc.status, row.id)
-        addresses.close_notice(app, notice_id)
+        senders.close_notice(app, notice_id)
         return [{"text": _refused_reply(app, number, event, exc.status)}]
-    addresses.close_notice(app, notice_id)
+    senders.close_notice(app, notice_id)
     return [{"text": done_text}]
 
 
-@register_local_handler
 def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None:
-    """Handle a reply to the latest open notice to this address; None when it is not one."""
+    """Handle a reply to the latest open notice to this address; None when it is not one
+    (a local handler)."""
     if row.channel == "voice" or row.text.startswith("/"):
         return None
-    notice = addresses.open_notice(app, row.sender)
+    notice = senders.open_notice(app, row.sender)
     if notice is None:
         return None
     number = notice.case_number
     if notice.event == "closed":
         word, rest = _first_word(row.text)
         if word in _YES:
-            addresses.close_notice(app, notice.id)
+            senders.close_notice(app, notice.id)
             return [{"text": f"Thank you for confirming that case {number} is fixed."}]
         if word not in _NO:
             return None

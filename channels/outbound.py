@@ -1,9 +1,12 @@
-"""Delivering replies outside a webhook's answer: late replies, retries and case notices.
+"""The sender: messages to a channel address through that channel's own way out.
 
-Each channel has its own way out: Twilio's Messages API for SMS and WhatsApp,
-the Bot API for Telegram, the Send API for Messenger, the stored transcript
-for web chat (the widget fetches it). A phone call has none: its replies are
-read from the inbox by ``/voice/wait`` while the caller is still on the line.
+It knows nothing of the inbox: the inbox (late replies, retries) and the
+internal app (case notices) call it through ``app.extensions["channels"]["send"]``,
+which the app factory sets to ``deliver``, and decide themselves what a
+failure means for their rows. Each channel has its own way out: Twilio's
+Messages API for SMS and WhatsApp, the Bot API for Telegram, the Send API for
+Messenger, the stored transcript for web chat (the widget fetches it). A phone
+call has none: ``/voice/wait`` reads its replies while the caller is on the line.
 """
 
 from __future__ import annotations
@@ -13,28 +16,17 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
-from channels import addresses, messenger_api, telegram_api, twilio_api
+from channels import messenger_api, senders, telegram_api, twilio_api
+from channels.channel_address import channel_of, ident_of
 from channels.deadlines import run_send
 from channels.errors import SendError
-from channels.inbox import Outcome, mark_done, release
-from channels.render import all_buttons, sms_text, split_text
+from channels.render import all_buttons, sms_parts
 from channels.store import InboxMessage, TranscriptEntry, session, utcnow
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW_HOURS = 24  # WhatsApp's customer service window, fixed by Meta
-
-
-def channel_of(address: str) -> str:
-    """``sms:+1404…`` -> ``sms``."""
-    return address.split(":", 1)[0]
-
-
-def sms_parts(app: Flask, address: str, messages: list[dict[str, Any]]) -> list[str]:
-    """Render for SMS and remember the numbered buttons for a digit reply."""
-    addresses.remember_buttons(app, address, all_buttons(messages))
-    return split_text(sms_text(messages), app.config["SMS_SEGMENT_CHARS"])
 
 
 def append_transcript(
@@ -93,16 +85,15 @@ def deliver(
     """
     # The pool's threads have no app context: they get the app itself, not the proxy.
     app = getattr(app, "_get_current_object", lambda: app)()
-    channel = channel_of(address)
-    ident = address.split(":", 1)[1] if ":" in address else ""
-    if channel not in ("sms", "whatsapp"):  # SMS remembers them while numbering
-        addresses.remember_buttons(app, address, all_buttons(messages))
+    channel, ident = channel_of(address), ident_of(address)
+    if channel in ("sms", "whatsapp") and senders.is_opted_out(app, address):
+        log.info("suppressed a message to an opted-out %s address", channel)
+        return []
+    # Remembered so that a digit, a spoken title or a pressed button picks one later.
+    senders.remember_buttons(app, address, all_buttons(messages))
     if channel in ("sms", "whatsapp"):
-        if addresses.is_opted_out(app, address):
-            log.info("suppressed a message to an opted-out %s address", channel)
-            return []
         images = [m["image"] for m in messages if m.get("image")]
-        parts = sms_parts(app, address, messages)
+        parts = sms_parts(messages, app.config["SMS_SEGMENT_CHARS"])
         template = None
         if channel == "whatsapp" and kind is not None and not inside_whatsapp_window(app, address):
             fields = {"case_number": case_number or "", "event": kind,
@@ -124,35 +115,3 @@ def deliver(
     else:
         raise SendError(f"no way to reach channel {channel!r}", permanent=True)
     return []
-
-
-def deliver_row(app: Flask, inbox_id: int) -> None:
-    """Deliver the stored replies of one answered inbox message, then mark it done."""
-    with session(app.extensions["channels"]["engine"]) as db:
-        row = db.get(InboxMessage, inbox_id)
-    if row is None or row.status != "answered":
-        return
-    try:
-        deliver(app, row.sender, row.replies or [])
-    except SendError as exc:
-        # A refusal for good (a blocked bot) goes to the dead letters at once.
-        release(app, inbox_id, f"delivery failed: {exc}", permanent=exc.permanent)
-        return
-    mark_done(app, inbox_id)
-
-
-def deliver_outcome(address: str, outcome: Outcome) -> None:
-    """For channels that answer through their API: send the replies (or the holding text)."""
-    app = current_app._get_current_object()  # noqa: SLF001 - also used by late threads
-    messages = outcome.replies or [{"text": outcome.holding_text}]
-    try:
-        deliver(app, address, messages)
-    except SendError as exc:
-        if outcome.replies is not None:
-            # Rasa answered; only the delivery is owed, and the worker retries it.
-            release(app, outcome.inbox_id, f"delivery failed: {exc}", permanent=exc.permanent)
-        else:
-            log.warning("holding reply not delivered: %s", exc)
-        return
-    if outcome.replies is not None:
-        mark_done(app, outcome.inbox_id)

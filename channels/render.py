@@ -2,7 +2,7 @@
 
 SMS and voice have no buttons: they become numbered options ("Reply 1 for
 Yes", "For Yes, press 1") and a digit reply picks the option again (the offered
-buttons are remembered per address in ``channels.addresses``). On the phone a
+buttons are remembered per sender in ``channels.senders``). On the phone a
 short menu also offers the titles as words ("For Pothole, press 1 or say
 pothole.") and ``pick_spoken_button`` reads what the caller said against them.
 """
@@ -53,6 +53,11 @@ def split_text(text: str, limit: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def sms_parts(messages: list[dict[str, Any]], limit: int) -> list[str]:
+    """The SMS bodies for ``messages``: numbered options, split at ``limit`` characters."""
+    return split_text(sms_text(messages), limit)
 
 
 def _pieces(text: str, limit: int) -> list[str]:

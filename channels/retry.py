@@ -24,9 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import aliased
 
-from channels.errors import SendError
-from channels.inbox import FINAL_STATUSES, answer, claim, holding_text, release
-from channels.outbound import deliver, deliver_row
+from channels.inbox import FINAL_STATUSES, answer, claim, deliver_row, release, send_holding
 from channels.rasa_client import TurnError
 from channels.retention import purge
 from channels.store import LIVE_STATUSES, InboxMessage, session, utcnow
@@ -75,16 +73,9 @@ def process(app: Flask, inbox_id: int, hold_if_failing: bool = False) -> None:
         except TurnError as exc:
             release(app, inbox_id, str(exc))
             if hold_if_failing:
-                _send_holding(app, row.sender, exc.down)
+                send_holding(app, row.sender, exc.down)
             return
     deliver_row(app, inbox_id)
-
-
-def _send_holding(app: Flask, address: str, down: bool) -> None:
-    try:
-        deliver(app, address, [{"text": holding_text(app, down)}])
-    except SendError as exc:
-        log.warning("holding reply not delivered: %s", exc)
 
 
 def process_now(app: Flask, inbox_ids: list[int]) -> None:

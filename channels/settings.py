@@ -9,8 +9,11 @@ environment first.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 DEFAULTS: dict[str, Any] = {
     "RASA_URL": "http://localhost:5005",
@@ -30,9 +33,14 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_WORKER_THREAD": True,
     "RETRY_POLL_SECONDS": 1.0,
     "RETRY_MAX_BACKOFF_SECONDS": 300.0,
-    "CITY_311_PHONE": "404-546-0311",
+    # The city's name and 311 number: empty means the catalog's `city:` block
+    # (CATALOG_PATH, the file the case store beside this app reads), so the city
+    # is written in one place; set them only when the channels run without it.
+    "CITY_311_PHONE": "",
+    "CITY_NAME": "",
+    "CATALOG_PATH": "config/catalog.yml",
+    # The number the IVR's "0" dials during staffed hours (a phone line, not a text).
     "AGENT_PHONE_NUMBER": "+14045460311",
-    "CITY_NAME": "Atlanta",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_FROM_NUMBER": "",
@@ -127,6 +135,7 @@ def _coerce(name: str, raw: str) -> Any:
     if name in _INTS:
         return int(raw)
     if name in _BOOLS:
+        # The one reading of a boolean, as in casestore/config.py's parse_bool.
         return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw
 
@@ -136,6 +145,20 @@ def _service_token_from_file() -> str:
     # the same file, so an unset variable still lets the two agree.
     path = Path("var/service_token")
     return path.read_text().strip() if path.is_file() else ""
+
+
+def _catalog_city(path: str) -> tuple[str, str]:
+    """Return the catalog city's name and full 311 number ("404-546-0311").
+
+    The catalog's ``phone`` is a line for people ("311 or 404-546-0311 (outside
+    the city)"); the channels say "call 311 or <number>", so they take the last
+    full number in it. Only the ``city:`` block is read: the catalog's services
+    reach this app through the case store's API.
+    """
+    file = Path(__file__).resolve().parent.parent / path  # a relative path: from the repository
+    city = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("city") or {}
+    numbers = re.findall(r"\+?[\d][\d\s().-]{6,}\d", str(city.get("phone") or ""))
+    return str(city.get("name") or ""), (numbers[-1].strip() if numbers else "")
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -156,6 +179,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not settings["ACTIONS_CHANNELS_TOKEN"]:
         path = Path("var/actions_channels_token")
         settings["ACTIONS_CHANNELS_TOKEN"] = path.read_text().strip() if path.is_file() else ""
+    if not settings["CITY_NAME"] or not settings["CITY_311_PHONE"]:
+        name, phone = _catalog_city(settings["CATALOG_PATH"])
+        settings["CITY_NAME"] = settings["CITY_NAME"] or name
+        settings["CITY_311_PHONE"] = settings["CITY_311_PHONE"] or phone
     if not settings["CHANNELS_DATABASE_URL"]:
         Path("var").mkdir(exist_ok=True)
         settings["CHANNELS_DATABASE_URL"] = f"sqlite:///{Path('var/channels.sqlite3').resolve()}"

@@ -20,12 +20,12 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.messaging_response import Message, MessagingResponse
 
-from channels import addresses, casestore_client
-from channels.inbox import Incoming, Outcome, mark_done, receive, register_local_handler
+from channels import casestore_client, senders
+from channels.channel_address import make
+from channels.inbox import Incoming, Outcome, done_after, receive
 from channels.intake import clean_text, is_ascii_digits
-from channels.outbound import sms_parts
 from channels.rasa_client import neutralise
-from channels.render import pick_button
+from channels.render import all_buttons, pick_button, sms_parts
 from channels.store import InboxMessage
 from channels.twilio_api import twilio_signed
 
@@ -48,7 +48,7 @@ def help_text(app: Flask) -> str:
 
 
 def _set_opt_out(app: Flask, address: str, opted_out: bool) -> None:
-    addresses.set_opted_out(app, address, opted_out)
+    senders.set_opted_out(app, address, opted_out)
     try:
         (casestore_client.opt_out if opted_out else casestore_client.opt_in)(app, address)
     except casestore_client.CaseStoreError as exc:
@@ -56,9 +56,8 @@ def _set_opt_out(app: Flask, address: str, opted_out: bool) -> None:
         log.warning("case store opt-out change not recorded: %s", exc)
 
 
-@register_local_handler
 def answer_keyword(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None:
-    """HELP, STOP and START, and silence towards an opted-out number."""
+    """HELP, STOP and START, and silence towards an opted-out number (a local handler)."""
     if row.channel not in ("sms", "whatsapp"):
         return None
     word = row.text.strip().upper().rstrip(".!")
@@ -77,7 +76,7 @@ def answer_keyword(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None
         return [] if twilio_confirms else [{
             "text": f"You are subscribed again to {app.config['CITY_NAME']} 311 "
                     "messages. How can we help?"}]
-    if addresses.is_opted_out(app, row.sender):
+    if senders.is_opted_out(app, row.sender):
         return []
     if word in HELP_WORDS:
         return [{"text": help_text(app)}]
@@ -88,7 +87,8 @@ def twiml(app: Flask, address: str, messages: list[dict[str, Any]]) -> str:
     """TwiML with one <Message> per part; images ride on the first one."""
     response = MessagingResponse()
     images = [m["image"] for m in messages if m.get("image")]
-    for index, part in enumerate(sms_parts(app, address, messages)):
+    senders.remember_buttons(app, address, all_buttons(messages))  # "1" picks one later
+    for index, part in enumerate(sms_parts(messages, app.config["SMS_SEGMENT_CHARS"])):
         message = Message()
         message.body(part)
         if index == 0:
@@ -100,10 +100,7 @@ def twiml(app: Flask, address: str, messages: list[dict[str, Any]]) -> str:
 
 def _xml(body: str, inbox_id: int | None = None) -> Response:
     response = Response(body, mimetype="text/xml")
-    if inbox_id is not None:
-        app = current_app._get_current_object()  # noqa: SLF001 - used after the request
-        response.call_on_close(lambda: mark_done(app, inbox_id))
-    return response
+    return response if inbox_id is None else done_after(response, inbox_id)
 
 
 def render_outcome(address: str, outcome: Outcome) -> Response:
@@ -130,7 +127,7 @@ def incoming_sms():  # noqa: ANN201
     if len(sender) > 64 or len(message_sid) > 64:
         abort(400, "From and MessageSid are at most 64 characters.")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    address = f"{channel}:{sender.removeprefix('whatsapp:')}"
+    address = make(channel, sender.removeprefix("whatsapp:"))
     body = clean_text(form.get("Body", ""), 1600)
     try:
         count = min(int(form.get("NumMedia", "0") or 0), 10)
@@ -140,7 +137,7 @@ def incoming_sms():  # noqa: ANN201
              if form.get(f"MediaUrl{i}")]
 
     metadata: dict[str, Any] = {"media_urls": media} if media else {}
-    button = pick_button(body, addresses.offered_buttons(current_app, address))
+    button = pick_button(body, senders.offered_buttons(current_app, address))
     if button and is_ascii_digits(body.strip()):
         text = button["payload"]
     else:

@@ -28,10 +28,10 @@ import telegram.error
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from channels import addresses, telegram_api
-from channels.inbox import Incoming, receive
+from channels import senders, telegram_api
+from channels.channel_address import make
+from channels.inbox import Incoming, deliver_outcome, receive
 from channels.intake import clean_text, coordinates
-from channels.outbound import deliver_outcome
 from channels.rasa_client import neutralise
 from channels.store import TelegramFile, session, utcnow
 
@@ -68,12 +68,12 @@ def _incoming(update: telegram.Update) -> Incoming | None:
         query = update.callback_query
         if query.message is None or query.message.chat is None or not query.data:
             return None
-        chat = f"telegram:{query.message.chat.id}"
+        chat = make("telegram", str(query.message.chat.id))
         try:
             telegram_api.answer_callback(current_app, query.id)
         except (telegram.error.TelegramError, TimeoutError) as exc:
             log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
-        offered = addresses.offered_buttons(current_app, chat)
+        offered = senders.offered_buttons(current_app, chat)
         button = next((b for b in offered if b["payload"][:64] == query.data), None)
         text = button["payload"] if button else neutralise(clean_text(query.data))
         return Incoming("telegram", f"{query.message.chat.id}:{provider_id}", chat, text,
@@ -81,7 +81,7 @@ def _incoming(update: telegram.Update) -> Incoming | None:
     message = update.message or update.edited_message
     if message is None or message.chat is None:
         return None
-    chat = f"telegram:{message.chat.id}"
+    chat = make("telegram", str(message.chat.id))
     metadata: dict[str, Any] = {}
     text = clean_text(message.text or message.caption or "")
     location = message.location and coordinates(message.location.latitude,

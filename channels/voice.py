@@ -35,8 +35,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from channels import addresses, casestore_client, livechat
-from channels.inbox import Incoming, mark_done, receive
+from channels import casestore_client, livechat, senders
+from channels.channel_address import ident_of, make
+from channels.inbox import Incoming, done_after, receive
 from channels.intake import ascii_int, clean_text
 from channels.rasa_client import neutralise
 from channels.render import (
@@ -133,7 +134,7 @@ def _call_address() -> str:
     call_sid = clean_text(request.form.get("CallSid", ""), 100)
     if not call_sid or len(call_sid) > 64:
         abort(400, "CallSid is required (at most 64 characters).")
-    return f"voice:{call_sid}"
+    return make("voice", call_sid)
 
 
 def _turn() -> int:
@@ -150,14 +151,14 @@ def _step() -> str:
 
 def _ask(address: str, turn: int, prompt: str, step: str = "") -> Response:
     """The IVR's own question (greeting, describe the problem, key the case number)."""
-    addresses.remember_prompt(current_app, address, prompt, [])
+    senders.remember_prompt(current_app, address, prompt, [])
     return _xml(gather(prompt, turn, [], step=step))
 
 
 def _speak(address: str, turn: int, messages: list[dict[str, Any]]) -> VoiceResponse:
     prompt = voice_prompt(messages, say_titles=True) or "Is there anything else?"
     buttons = all_buttons(messages)
-    addresses.remember_prompt(current_app, address, prompt, buttons)
+    senders.remember_prompt(current_app, address, prompt, buttons)
     return gather(prompt, turn + 1, buttons)
 
 
@@ -242,7 +243,7 @@ def gathered():  # noqa: ANN201
         answer = _menu(address, turn, digits, speech)
         if answer is not None:
             return answer
-    offered = addresses.offered_buttons(current_app, address) if step != "status" else []
+    offered = senders.offered_buttons(current_app, address) if step != "status" else []
     button = pick_button(digits, offered) if digits else pick_spoken_button(speech, offered)
     if step == "status":
         number = neutralise(digits or speech)
@@ -251,15 +252,13 @@ def gathered():  # noqa: ANN201
         text = button["payload"]  # offered to this caller: may be an intent ("/report_pothole")
     else:
         text = digits or neutralise(speech)
-    outcome = receive(Incoming("voice", f"{address[6:]}:{turn}", address, text, speech or digits))
+    call_turn = f"{ident_of(address)}:{turn}"  # CallSid:turn, the provider message id
+    outcome = receive(Incoming("voice", call_turn, address, text, speech or digits))
     if outcome.replies is not None:
-        response = _answer(address, turn, outcome.replies)
-        app = current_app._get_current_object()  # noqa: SLF001
-        response.call_on_close(lambda: mark_done(app, outcome.inbox_id))
-        return response
+        return done_after(_answer(address, turn, outcome.replies), outcome.inbox_id)
     if outcome.duplicate:
-        return _xml(gather(addresses.last_prompt(current_app, address), turn + 1,
-                           addresses.offered_buttons(current_app, address)))
+        return _xml(gather(senders.last_prompt(current_app, address), turn + 1,
+                           senders.offered_buttons(current_app, address)))
     response = VoiceResponse()
     response.say("One moment please.")
     response.redirect(f"/voice/wait?turn={turn}&inbox={outcome.inbox_id}&round=1", method="POST")
@@ -320,9 +319,9 @@ def _missed(
     """Nothing usable heard: the first time ask again (``why`` + the last question), then
     goodbye."""
     if not retried:
-        asked = addresses.last_prompt(current_app, address)
+        asked = senders.last_prompt(current_app, address)
         prompt = why + (asked or (_greeting() if _step() == "menu" else ""))
-        return _xml(gather(prompt, turn, addresses.offered_buttons(current_app, address),
+        return _xml(gather(prompt, turn, senders.offered_buttons(current_app, address),
                            step=_step(), silences=1))
     response = VoiceResponse()
     response.say("We did not hear anything. Thank you for calling. Goodbye.")

@@ -27,7 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from channels import addresses
+from channels import senders
+from channels.channel_address import make
 from channels.inbox import Incoming, mark_done, receive
 from channels.intake import ascii_int, clean_text, coordinates
 from channels.outbound import append_transcript
@@ -61,7 +62,7 @@ def _session_address(value: Any) -> str:
     if not isinstance(value, str) or not _SESSION_ID.match(value):
         abort(400, "session_id must be 22 to 100 letters, digits, '-' or '_' "
                    "(POST /webchat/session issues one).")
-    return f"webchat:{value}"
+    return make("webchat", value)
 
 
 @bp.post("/webchat/session")
@@ -107,7 +108,7 @@ def post_message():  # noqa: ANN201
     button = None
     if payload:
         button = next(
-            (b for b in addresses.offered_buttons(current_app, address) if b["payload"] == payload),
+            (b for b in senders.offered_buttons(current_app, address) if b["payload"] == payload),
             None,
         )
     if button:
@@ -133,7 +134,7 @@ def post_message():  # noqa: ANN201
         holding = [{"text": outcome.holding_text}]
         last = append_transcript(current_app, address, "assistant", holding)
         return jsonify(messages=holding, pending=True, last_entry_id=last)
-    addresses.remember_buttons(current_app, address, all_buttons(outcome.replies))
+    senders.remember_buttons(current_app, address, all_buttons(outcome.replies))
     # No replies (a message for a live agent): the widget still must not fetch its own line again.
     last = append_transcript(current_app, address, "assistant", outcome.replies) or resident_entry
     mark_done(current_app, outcome.inbox_id)

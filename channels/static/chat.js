@@ -128,6 +128,8 @@
     }, 2000);
   }
 
+  var RESEND_WAITS_MS = [1000, 2000, 4000, 8000, 15000];
+
   function send(fields, shown) {
     var body = { message_id: newId() };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
@@ -146,12 +148,16 @@
         if (!r.ok) throw new Error("status " + r.status);
         return r.json();
       }).catch(function (err) {
-        // The same message_id makes a resend safe: the server answers it once.
-        if (left > 0) return attempt(left - 1);
-        throw err;
+        // The same message_id makes a resend safe: the server answers it once. The
+        // waits grow (1, 2, 4, 8, 15 s) so a brief outage of ours loses nothing.
+        if (left <= 0) throw err;
+        var wait = RESEND_WAITS_MS[RESEND_WAITS_MS.length - left];
+        return new Promise(function (ok) { setTimeout(ok, wait); }).then(function () {
+          return attempt(left - 1);
+        });
       });
     };
-    attempt(2).then(function (reply) {
+    attempt(RESEND_WAITS_MS.length).then(function (reply) {
       if (reply.duplicate) { return sync().then(function () { setBusy(false); }); }
       if (liveOpen) {
         /* The agent's lines may have arrived meanwhile: take everything in transcript order. */

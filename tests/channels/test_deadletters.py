@@ -7,7 +7,7 @@ import logging
 
 import sqlalchemy as sa
 
-from channels import addresses
+from channels import senders
 from channels.retention import purge
 from channels.retry import due_messages, run_once
 from channels.store import (
@@ -206,7 +206,7 @@ def test_the_purge_deletes_what_is_older_than_the_retention_but_keeps_live_rows_
         texts = list(db.execute(sa.select(TranscriptEntry.text)).scalars())
     assert left == ["OLD-LIVE", "NEW-DONE"]
     assert texts == ["new"]
-    assert addresses.is_opted_out(app, "sms:+14045550003") is True
+    assert senders.is_opted_out(app, "sms:+14045550003") is True
 
 
 def test_the_purge_command_reports_what_it_deleted(channels_app):

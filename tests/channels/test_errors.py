@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from channels import addresses
+from channels import senders
 from channels.retry import run_once
 from channels.store import InboxMessage, session
 from tests.fixtures.casestore import file_case
@@ -36,7 +36,7 @@ def test_no_to_a_closed_notice_of_a_case_already_open_again_is_answered_and_done
     number = file_case(served_casestore.service)["case_number"]  # open: nothing to reopen
     app = channels_app(CASESTORE_URL=served_casestore.url,
                        CASESTORE_SERVICE_TOKEN=served_casestore.token)
-    addresses.record_notice(app, ADDRESS, number, "closed")
+    senders.record_notice(app, ADDRESS, number, "closed")
     reply = say(app.test_client(), "no still broken", "m-1")
     assert reply.json["pending"] is False
     assert reply.json["messages"] == [{"text": (
@@ -44,7 +44,7 @@ def test_no_to_a_closed_notice_of_a_case_already_open_again_is_answered_and_done
         f"is working on it. To check on it, send us the number {number}; to add details, "
         f"call 311 ({PHONE}).")}]
     assert statuses(app) == ["done"]
-    assert addresses.open_notice(app, ADDRESS) is None
+    assert senders.open_notice(app, ADDRESS) is None
     assert fake_rasa.received == []
 
 
@@ -53,7 +53,7 @@ def test_the_next_message_after_a_refused_reply_reaches_the_assistant(
     number = file_case(served_casestore.service)["case_number"]
     app = channels_app(CASESTORE_URL=served_casestore.url,
                        CASESTORE_SERVICE_TOKEN=served_casestore.token)
-    addresses.record_notice(app, ADDRESS, number, "closed")
+    senders.record_notice(app, ADDRESS, number, "closed")
     client = app.test_client()
     say(client, "no still broken", "m-1")
     hello = say(client, "hello", "m-2")
@@ -67,20 +67,20 @@ def test_a_reply_about_an_unknown_case_says_so_and_is_done(
         channels_app, fake_rasa, served_casestore):
     app = channels_app(CASESTORE_URL=served_casestore.url,
                        CASESTORE_SERVICE_TOKEN=served_casestore.token)
-    addresses.record_notice(app, ADDRESS, "26999999", "closed")
+    senders.record_notice(app, ADDRESS, "26999999", "closed")
     reply = say(app.test_client(), "no", "m-1")
     assert reply.json["messages"] == [{"text": (
         f"We could not find case 26999999. Please check the number, or call 311 ({PHONE}) "
         "and we will look it up for you.")}]
     assert statuses(app) == ["done"]
-    assert addresses.open_notice(app, ADDRESS) is None
+    assert senders.open_notice(app, ADDRESS) is None
 
 
 def test_information_for_a_closed_case_is_refused_with_what_to_do(
         channels_app, fake_rasa, casestore_standin):
     casestore_standin.status = 409
     app = channels_app(CASESTORE_URL=casestore_standin.url)
-    addresses.record_notice(app, ADDRESS, "26000123", "info_requested")
+    senders.record_notice(app, ADDRESS, "26000123", "info_requested")
     reply = say(app.test_client(), "north side", "m-1")
     assert reply.json["messages"] == [{"text": (
         f"Case 26000123 is closed now, so we could not add that to it. If the problem is "
@@ -92,12 +92,12 @@ def test_a_failing_case_store_keeps_the_reply_for_a_retry_with_the_same_key(
         channels_app, fake_rasa, casestore_standin):
     casestore_standin.status = 503
     app = channels_app(CASESTORE_URL=casestore_standin.url)
-    addresses.record_notice(app, ADDRESS, "26000123", "closed")
+    senders.record_notice(app, ADDRESS, "26000123", "closed")
     client = app.test_client()
     held = say(client, "no, still broken", "m-1")
     assert held.json["pending"] is True
     assert statuses(app) == ["pending"]
-    assert addresses.open_notice(app, ADDRESS) is not None
+    assert senders.open_notice(app, ADDRESS) is not None
     casestore_standin.status = 201
     make_retries_due(app)
     wait_for(lambda: run_once(app))
@@ -113,7 +113,7 @@ def test_a_hanging_case_store_gets_a_holding_reply_and_the_answer_follows(
         channels_app, fake_rasa, casestore_standin):
     casestore_standin.hold()
     app = channels_app(CASESTORE_URL=casestore_standin.url, RASA_DEADLINE_SECONDS=0.3)
-    addresses.record_notice(app, ADDRESS, "26000123", "closed")
+    senders.record_notice(app, ADDRESS, "26000123", "closed")
     client = app.test_client()
     held = say(client, "no", "m-1")
     assert held.json["messages"] == [

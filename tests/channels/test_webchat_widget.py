@@ -27,3 +27,30 @@ def test_the_widget_uses_a_server_issued_session_and_keeps_it_out_of_urls(
     leaked = [u for u in requested if session_id in u]
     assert leaked == []
     assert any("/webchat/messages?after=" in u for u in requested)
+
+
+def test_the_widget_resends_the_same_message_through_a_brief_outage(
+        channels_app, fake_rasa, serve, chromium):  # noqa: F811 - the imported fixture
+    url = serve(channels_app())
+    page = chromium.new_context().new_page()
+    refused: list[str] = []
+
+    def outage(route) -> None:
+        # Three tries meet a database outage (503), the fourth gets through: more
+        # than quick resends would survive.
+        if route.request.method == "POST" and len(refused) < 3:
+            refused.append(route.request.post_data_json["message_id"])
+            route.fulfill(status=503, headers={"Retry-After": "5"},
+                          json={"error": "unavailable", "message": "Try again shortly."})
+        else:
+            route.continue_()
+
+    page.route("**/webchat/messages", outage)
+    page.goto(url + "/")
+    page.get_by_label("Your message").fill("hello")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".msg.assistant >> text=echo: hello", timeout=30_000)
+
+    assert [r["message"] for r in fake_rasa.received] == ["hello"]
+    assert len(refused) == 3 and len(set(refused)) == 1  # the same message, resent
+    assert page.evaluate("document.getElementById('error').hidden")

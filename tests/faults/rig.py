@@ -15,9 +15,10 @@ drain and returns the ``Ledger``.
 Traffic: one resident at a time per channel (web chat, signed SMS, signed
 voice, Telegram), each filing a pothole report in a few turns, new resident
 after new resident. Each provider is modelled as it behaves: the web chat
-widget resends a failed message twice with the same id; Twilio retries only a
-refused connection (not an error answer or a cut one) for SMS and voice;
-Telegram resends an update until it gets a 2xx.
+widget resends a failed message with the same id, waiting longer each time;
+Twilio retries only a refused connection (not an error answer or a cut one) for
+SMS and voice; a resident told to send a text again does; Telegram resends an
+update until it gets a 2xx.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ PATIENCE_SECONDS = 150.0
 # After the last fault, how long the service may take to deliver everything owed.
 DRAIN_SECONDS = 150.0
 HTTP_TIMEOUT = 40.0
+# The widget's waits between resends of one message (channels/static/chat.js).
+WIDGET_RESEND_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0)
+# While the channels database is down an SMS is answered "please send it again"
+# (channels/outage.py); the resident does, a few seconds later.
+SEND_AGAIN = "Please send it again"
+RESIDENT_RESENDS = 6
+RESIDENT_RESEND_WAIT = 3.0
 
 CASE_NUMBER = re.compile(r"(?<![\d-])(\d{2})-?(\d{6})(?![\d-])")
 HOLDING = re.compile(r"reply is on its way|assistant is unavailable|one moment please|"
@@ -381,13 +389,13 @@ class Resident:
     def say(self, text: str) -> tuple[Sent, str | None]:
         return getattr(self, f"_say_{self.channel}")(text)
 
-    # web chat: the widget resends twice with the same message id, then waits for late lines.
+    # web chat: the widget resends with the same message id, then waits for late lines.
     def _say_webchat(self, text: str) -> tuple[Sent, str | None]:
         message_id = uuid.uuid4().hex
         item = self.record(message_id, text)
         body = {"session_id": self.session_id, "message_id": message_id, "text": text}
         data = None
-        for _ in range(3):
+        for wait in (*WIDGET_RESEND_WAITS, None):
             try:
                 response = self.http.post(f"{self.url}/webchat/messages", json=body,
                                           timeout=HTTP_TIMEOUT)
@@ -395,7 +403,9 @@ class Resident:
                     data = response.json()
                     break
             except requests.RequestException:
-                continue
+                pass
+            if wait is not None:
+                time.sleep(wait)  # the widget's own resend pace, not a synchronisation
         if data is None:
             return item, None
         item.accepted = True
@@ -424,7 +434,16 @@ class Resident:
         return []
 
     # SMS: Twilio retries a refused connection only; late replies come through its API.
+    # Asked to send it again (the channels database was down), the resident does.
     def _say_sms(self, text: str) -> tuple[Sent, str | None]:
+        for _ in range(RESIDENT_RESENDS):
+            item, said = self._send_sms(text)
+            if said is None or SEND_AGAIN not in said:
+                return item, said
+            time.sleep(RESIDENT_RESEND_WAIT)  # a resident's pace, not a synchronisation
+        return item, said
+
+    def _send_sms(self, text: str) -> tuple[Sent, str | None]:
         sid = "SM" + uuid.uuid4().hex
         item = self.record(sid, text)
         params = {"From": self.number, "To": "+14045550000", "Body": text, "MessageSid": sid,

@@ -1,4 +1,10 @@
-"""Per-address state: buttons last offered, STOP opt-outs and case notices."""
+"""Per-sender state, keyed by channel address: buttons last offered, the call's last
+question, STOP opt-outs and the case notices awaiting a reply.
+
+Not to be confused with street addresses (casestore/addresses.py,
+bot/actions/addresses.py): a sender here is ``sms:+1404…``, ``telegram:123``…
+(see ``channels.channel_address``).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,66 @@
+"""What a resident gets while the channels database cannot be reached.
+
+The inbox stores every message before answering it; when the database is down
+there is nowhere to keep it. Instead of a 500 (Twilio does not retry an
+inbound message, and ends a call on one), each door answers in its own way:
+
+- SMS/MMS/WhatsApp: TwiML asking the resident to send it again in a few minutes,
+  with the 911 line, so the words are not lost in silence;
+- voice: the same, spoken, then the call ends politely;
+- Telegram and Messenger: 503, so the platform delivers the update again later;
+- web chat and everything else: 503 with ``Retry-After``; the widget resends
+  the same message (same ``message_id``) with a growing wait.
+
+Only database connection failures are answered so; other errors stay errors.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, jsonify, request
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
+
+from channels.render import speech_text
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+SMS_TEXT = ("Sorry, we could not take your message just now. Please send it again in a "
+            "few minutes. If someone is in danger, call 911.")
+VOICE_TEXT = ("Sorry, we cannot take your call just now. Please call back in a few minutes, "
+              "or call {phone}. If someone is in danger, hang up and dial 9 1 1. Goodbye.")
+
+
+def _database_unreachable(exc: sa.exc.DBAPIError) -> bool:
+    return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+        exc.connection_invalidated
+    )
+
+
+def answer_outage(exc: sa.exc.DBAPIError) -> Response | tuple[Response, int, dict]:
+    """The channel's own answer while the database is unreachable (see the module doc)."""
+    if not _database_unreachable(exc):
+        raise exc
+    door = request.blueprint or ""
+    # Ids only: the request carries a resident's number and words.
+    log.warning("channels database unreachable: %s on %s", type(exc).__name__, door or "-")
+    if door == "sms":
+        reply = MessagingResponse()
+        reply.message(SMS_TEXT)
+        return Response(str(reply), mimetype="text/xml")
+    if door == "voice":
+        call = VoiceResponse()
+        call.say(VOICE_TEXT.format(phone=speech_text(current_app.config["CITY_311_PHONE"])))
+        call.hangup()
+        return Response(str(call), mimetype="text/xml")
+    body = jsonify(error="unavailable",
+                   message="The service is briefly unavailable. Please try again shortly.")
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def install_outage_answers(app: Flask) -> None:
+    """Answer database outages per channel instead of with a 500."""
+    app.register_error_handler(sa.exc.DBAPIError, answer_outage)
