@@ -48,6 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_login(app)
 
+    from .pages import init_pages
+
+    # The pages kernel: what every page blueprint below shares (cookies, CSRF, filters).
+    init_pages(app)
+
     from .account import bp as account_bp
     from .api import bp as api_bp
     from .api import init_api

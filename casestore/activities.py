@@ -7,18 +7,16 @@ notices in one transaction (and commits). Refusals raise ``ValidationError``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.orm import Session
 
 from . import validation as v
+from .authors import Author
+from .cases import find_case
 from .catalog import Catalog
 from .errors import ConflictError, ValidationError
-from .models import ACTIVITY_KINDS, CLOSE_REASONS, OPEN_STATUSES, Activity, Case, Follower, utcnow
+from .followers import move_followers
+from .models import ACTIVITY_KINDS, CLOSE_REASONS, OPEN_STATUSES, Activity, Case, utcnow
 from .outbox import enqueue
-
-if TYPE_CHECKING:
-    from .cases import Author
 
 MAX_NOTE = 4000
 # Kinds a caller may post (``opened`` and ``followed`` come from create_case/add_follower,
@@ -149,8 +147,6 @@ def _status_changed(session, catalog, case, entry, data, now):
 
 
 def _closed(session, catalog, case, entry, data, now):
-    from .cases import find_case  # cases re-exports this module
-
     reason = data.get("reason")
     comments = data.get("comments")
     problems = v.Problems()
@@ -186,7 +182,7 @@ def _closed(session, catalog, case, entry, data, now):
     if parent is not None:
         case.duplicate_of = parent
         entry.data["duplicate_of"] = parent.number
-        _move_followers(case, parent)
+        move_followers(case, parent)
     if referred:
         entry.data["referred_to"] = referred
     return "residents"
@@ -201,19 +197,6 @@ def _referred_to(catalog, case, given, comments, problems) -> str | None:
         problems.add("referred_to", "say who is responsible (a referral topic or a name)")
         return None
     return ref.label()
-
-
-def _move_followers(child: Case, parent: Case) -> None:
-    """Give the parent case the child's requester and followers as followers."""
-    from .cases import _already_follows
-
-    people = [{"email": child.requester_email, "phone": child.requester_phone,
-               "channel_address": child.requester_address}]
-    people += [{"email": f.email, "phone": f.phone, "channel_address": f.channel_address}
-               for f in child.followers]
-    for person in people:
-        if any(person.values()) and not _already_follows(parent, person):
-            parent.followers.append(Follower(**person))
 
 
 def _reopened(session, catalog, case, entry, data, now):

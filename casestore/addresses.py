@@ -6,11 +6,13 @@ import re
 
 import usaddress
 
+# The same suffixes as the assistant's STREET_TYPES (bot/actions/places.py); both are
+# tested against one list (tests/fixtures/street_suffixes.py).
 _SUFFIXES = {
     "AVENUE": "AVE", "AV": "AVE", "STREET": "ST", "STR": "ST", "ROAD": "RD", "DRIVE": "DR",
     "BOULEVARD": "BLVD", "PLACE": "PL", "COURT": "CT", "LANE": "LN", "PARKWAY": "PKWY",
     "CIRCLE": "CIR", "TERRACE": "TER", "HIGHWAY": "HWY", "TRAIL": "TRL", "WAY": "WAY",
-    "SQUARE": "SQ", "PLAZA": "PLZ",
+    "SQUARE": "SQ", "PLAZA": "PLZ", "ALLEY": "ALY",
 }
 _DIRECTIONS = {
     "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE",

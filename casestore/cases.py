@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -20,43 +19,15 @@ from sqlalchemy.orm import Session
 
 from . import validation as v
 from .addresses import normalize_address
+from .authors import SERVICE, Author
 from .calendar import expected_at
 from .catalog import Catalog
 from .config import public_url
-from .disclosure import (  # noqa: F401  (re-exported: the service layer's views)
-    STATUS_LABELS,
-    activity_view,
-    public_view,
-    record_view,
-    service_view,
-)
+from .disclosure import record_view
 from .errors import IdempotencyMismatchError, NotFoundError, ValidationError
-from .models import Activity, Case, Follower, StaffUser, utcnow
+from .models import Activity, Case, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who made a change: ``staff`` (id = staff user id), ``resident``, ``system`` or ``service``.
-
-    ``name`` is shown publicly on the timeline, so for residents it is never
-    their real name.
-    """
-
-    type: str
-    id: int | None
-    name: str
-
-    @classmethod
-    def staff(cls, user: StaffUser) -> Author:
-        """Return the author for a staff user (shown as their name)."""
-        return cls("staff", user.id, user.name)
-
-
-SYSTEM = Author("system", None, "ATL311")
-SERVICE = Author("service", None, "ATL311 assistant")
-RESIDENT = Author("resident", None, "Resident")
 
 
 def _base_url() -> str:
@@ -251,48 +222,3 @@ def withdrawal_view(case: Case) -> dict | None:
         "reason": entry.note if entry else "",
         "activity_id": entry.id if entry else None,
     }
-
-
-def add_follower(session: Session, case: Case, contact: dict, *, author: Author = SERVICE) -> bool:
-    """Add someone to the case's notices (and a public ``followed`` entry); commits.
-
-    ``contact`` has ``email``/``phone``/``channel_address`` (at least one).
-    Returns False when that person already follows the case. The timeline
-    entry never names them.
-    """
-    if not isinstance(contact, dict):
-        raise ValidationError({"body": "must be a JSON object"}, malformed=True)
-    problems = v.Problems()
-    person = {
-        "email": v.email(problems, contact.get("email"), "email"),
-        "phone": v.phone(problems, contact.get("phone"), "phone"),
-        "channel_address": v.channel_address(problems, contact.get("channel_address"),
-                                             "channel_address"),
-    }
-    problems.raise_if_any()
-    if not any(person.values()):
-        raise ValidationError({"email": "give an email, phone or channel_address"})
-    if _already_follows(case, person):
-        return False
-    case.followers.append(Follower(**person))
-    now = utcnow()
-    case.updated_at = now
-    session.add(Activity(case=case, kind="followed", note="", public=True,
-                         author_type=author.type, author_id=author.id, author_name=author.name,
-                         data={}, created_at=now))
-    session.commit()
-    return True
-
-
-def _already_follows(case: Case, person: dict) -> bool:
-    def same(a: dict) -> bool:
-        return any(person[k] and person[k] == a.get(k) for k in person)
-
-    requester = {"email": case.requester_email, "phone": case.requester_phone,
-                 "channel_address": case.requester_address}
-    followers = [{"email": f.email, "phone": f.phone, "channel_address": f.channel_address}
-                 for f in case.followers]
-    return same(requester) or any(same(f) for f in followers)
-
-
-from .activities import add_activity  # noqa: E402,F401  (re-exported: the service layer's API)

@@ -168,10 +168,15 @@ def register_cli(app) -> None:
     @app.cli.command("notifier")
     @click.option("--once", is_flag=True, help="deliver what is due, then exit")
     def notifier_command(once):
-        """Deliver the notification outbox (runs until Ctrl-C unless --once)."""
+        """Deliver the notification outbox (runs until Ctrl-C unless --once).
+
+        The loop also runs the chores of features that need a process that runs
+        anyway: live chat's sweep tells residents whose chat waited too long.
+        """
+        from .livechat.sweep import sweep
         from .notifier import run_notifier
 
-        sent = run_notifier(once=once)
+        sent = run_notifier(once=once, chores=[sweep])
         if once:
             click.echo(f"delivered {sent}")
 

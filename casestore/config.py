@@ -1,27 +1,129 @@
-"""Settings of the case store, read from the environment when first needed.
+"""Settings of the case store: one table, read from the environment when the app is made.
 
-Nothing here runs at import: ``load_settings()`` is called by ``create_app``
-so a test can set variables (or pass overrides) before building an app.
-Every variable is listed with its meaning and default in ``.env.example``.
+Nothing here runs at import: ``load_settings()`` is called by ``create_app`` so a
+test can set variables (or pass overrides) before building an app, and every
+module reads ``current_app.config``, never the environment. ``DEFAULTS`` is keyed
+by the app config name; ``ENV_NAMES`` gives the variable when it differs (the
+``CASESTORE_`` prefix keeps the case store's keys apart from the channels' in one
+``.env``). Every variable is listed with its meaning and default in ``.env.example``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+DEFAULTS: dict[str, Any] = {
+    # Empty: SQLite file casestore.sqlite3 under VAR_DIR.
+    "DATABASE_URL": "",
+    "CATALOG_PATH": str(REPO_ROOT / "config" / "catalog.yml"),
+    # Local state: SQLite file, tokens, secret key, email outbox.
+    "VAR_DIR": str(REPO_ROOT / "var"),
+    "CASESTORE_URL": "http://localhost:8080",
+    # The channels' internal app (/internal/send), never the public one, and the
+    # bearer this app presents to it (unset: var/channels_internal_token, by `init`).
+    "CHANNELS_INTERNAL_URL": "http://localhost:8001",
+    "CHANNELS_INTERNAL_TOKEN": None,
+    "SERVICE_TOKEN": None,
+    "REDIS_URL": None,
+    # Flask-Limiter syntax; the public lookup by number is what people could scrape.
+    "LOOKUP_RATE_LIMIT": "60 per minute",
+    # Open311 bulk reads (request lists, updates) per client, and ids per request list.
+    "OPEN311_LIST_RATE_LIMIT": "10 per minute",
+    "OPEN311_MAX_IDS": 50,
+    # Emails that sign-up and password-reset forms may send to one address.
+    "ACCOUNT_ADDRESS_RATE_LIMIT": "5 per hour",
+    # Sign-in, sign-up and reset posts per client (resident pages, staff portal).
+    "ACCOUNT_RATE_LIMIT": "10 per minute",
+    "PORTAL_LOGIN_RATE_LIMIT": "10 per minute",
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted: 1 behind
+    # nginx or a cloud load balancer, 2 behind both; 0 ignores the headers.
+    "TRUSTED_PROXY_HOPS": 0,
+    "SECRET_KEY": None,
+    # Session cookies only over https; false only for plain-http runs off localhost.
+    "SESSION_COOKIE_SECURE": True,
+    # The scheme of links made outside a request (notices sent by the notifier).
+    "PREFERRED_URL_SCHEME": "http",
+    # The address residents and staff use (links, HSTS); CASESTORE_URL may be internal.
+    # Unset: CASESTORE_URL is both.
+    "PUBLIC_URL": None,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    # starttls | ssl (implicit TLS, port 465) | none; unset: starttls when SMTP_STARTTLS,
+    # ssl on port 465, else none (and then no login: credentials never go in clear).
+    "SMTP_SECURITY": None,
+    # A CA bundle to trust for the SMTP server instead of the system's (a private CA).
+    "SMTP_CA_FILE": None,
+    # Empty: "<the catalog city's short name> <no-reply@localhost>".
+    "MAIL_FROM": None,
+    "NOTIFIER_POLL_SECONDS": 5.0,
+    # A folder whose templates override casestore/templates/email/ (notices) and
+    # chat/ (live chat's lines) one file at a time.
+    "NOTICE_TEMPLATES_DIR": None,
+    # Live chat desk: staffed hours in the catalog city's timezone (livechat/hours.py)
+    # and how long a chat may wait for an agent.
+    "LIVECHAT_HOURS": "Mon-Fri 08:00-17:00",
+    "LIVECHAT_WAIT_TIMEOUT_S": 600.0,
+    # Open311 discovery: the jurisdiction_id answered to (unset: any), the contact line
+    # (unset: the catalog city's short name and phone), where to ask for an api_key.
+    "OPEN311_JURISDICTION_ID": None,
+    "OPEN311_CONTACT": None,
+    "OPEN311_KEY_SERVICE": None,
+    # The danger-to-people cues, shared with Rasa and the action server.
+    "EMERGENCY_CUES": str(REPO_ROOT / "config" / "emergency.yml"),
+}
 
-def var_dir() -> Path:
-    """Return the folder for local state (SQLite file, tokens, email outbox)."""
-    return Path(os.environ.get("CASESTORE_VAR_DIR") or REPO_ROOT / "var")
+ENV_NAMES: dict[str, str] = {
+    "VAR_DIR": "CASESTORE_VAR_DIR",
+    "SERVICE_TOKEN": "CASESTORE_SERVICE_TOKEN",
+    "LOOKUP_RATE_LIMIT": "CASESTORE_LOOKUP_RATE_LIMIT",
+    "OPEN311_LIST_RATE_LIMIT": "CASESTORE_OPEN311_LIST_RATE_LIMIT",
+    "OPEN311_MAX_IDS": "CASESTORE_OPEN311_MAX_IDS",
+    "ACCOUNT_ADDRESS_RATE_LIMIT": "CASESTORE_ACCOUNT_ADDRESS_RATE_LIMIT",
+    "TRUSTED_PROXY_HOPS": "CASESTORE_TRUSTED_PROXY_HOPS",
+    "SECRET_KEY": "CASESTORE_SECRET_KEY",
+    "PUBLIC_URL": "CASESTORE_PUBLIC_URL",
+}
+
+# MAX_CONTENT_LENGTH is not read from the environment: the API's upload limit is a
+# property of the code (photos are refused above it), not of a deployment.
+FIXED = {"MAX_CONTENT_LENGTH"}
+
+_INTS = {"OPEN311_MAX_IDS", "TRUSTED_PROXY_HOPS", "SMTP_PORT"}
+_FLOATS = {"NOTIFIER_POLL_SECONDS", "LIVECHAT_WAIT_TIMEOUT_S"}
+_BOOLS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS"}
+_URLS = {"CASESTORE_URL", "CHANNELS_INTERNAL_URL", "PUBLIC_URL"}
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+def env_name(key: str) -> str:
+    """Return the environment variable that sets the config key ``key``."""
+    return ENV_NAMES.get(key, key)
+
+
+def parse_bool(raw: str) -> bool:
+    """Read a boolean the one way every app does: 1/true/yes/on, any case, else false."""
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _coerce(key: str, raw: str) -> Any:
+    if key in _INTS:
+        return int(raw)
+    if key in _FLOATS:
+        return float(raw)
+    if key in _BOOLS:
+        return parse_bool(raw)
+    if key in _URLS:
+        return raw.rstrip("/")
+    if key == "SMTP_SECURITY":
+        return raw.strip().lower()
+    return raw
 
 
 def public_url(config) -> str:
@@ -30,49 +132,13 @@ def public_url(config) -> str:
                or "http://localhost:8080").rstrip("/")
 
 
-def load_settings() -> dict:
-    """Return the app configuration taken from the environment, with defaults."""
-    env = os.environ.get
-    var = var_dir()
-    return {
-        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{var / 'casestore.sqlite3'}",
-        "CATALOG_PATH": env("CATALOG_PATH") or str(REPO_ROOT / "config" / "catalog.yml"),
-        "VAR_DIR": str(var),
-        "CASESTORE_URL": (env("CASESTORE_URL") or "http://localhost:8080").rstrip("/"),
-        # The channels' internal app (/internal/send), never the public one, and the
-        # bearer this app presents to it (unset: var/channels_internal_token, by `init`).
-        "CHANNELS_INTERNAL_URL": (env("CHANNELS_INTERNAL_URL")
-                                  or "http://localhost:8001").rstrip("/"),
-        "CHANNELS_INTERNAL_TOKEN": env("CHANNELS_INTERNAL_TOKEN") or None,
-        "SERVICE_TOKEN": env("CASESTORE_SERVICE_TOKEN") or None,
-        "REDIS_URL": env("REDIS_URL") or None,
-        # Flask-Limiter syntax; the public lookup by number is what people could scrape.
-        "LOOKUP_RATE_LIMIT": env("CASESTORE_LOOKUP_RATE_LIMIT") or "60 per minute",
-        # Open311 bulk reads (request lists, updates) per client, and ids per request list.
-        "OPEN311_LIST_RATE_LIMIT": env("CASESTORE_OPEN311_LIST_RATE_LIMIT") or "10 per minute",
-        "OPEN311_MAX_IDS": int(env("CASESTORE_OPEN311_MAX_IDS") or 50),
-        # Emails that sign-up and password-reset forms may send to one address.
-        "ACCOUNT_ADDRESS_RATE_LIMIT": env("CASESTORE_ACCOUNT_ADDRESS_RATE_LIMIT") or "5 per hour",
-        # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted: 1 behind
-        # nginx or a cloud load balancer, 2 behind both; 0 ignores the headers.
-        "TRUSTED_PROXY_HOPS": int(env("CASESTORE_TRUSTED_PROXY_HOPS") or 0),
-        "SECRET_KEY": env("CASESTORE_SECRET_KEY") or None,
-        # Session cookies only over https; false only for plain-http runs off localhost.
-        "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), True),
-        # The address residents and staff use (links, HSTS); CASESTORE_URL may be internal.
-        # Unset: CASESTORE_URL is both.
-        "PUBLIC_URL": (env("CASESTORE_PUBLIC_URL") or "").rstrip("/") or None,
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "SMTP_HOST": env("SMTP_HOST") or None,
-        "SMTP_PORT": int(env("SMTP_PORT") or 25),
-        "SMTP_USER": env("SMTP_USER") or None,
-        "SMTP_PASSWORD": env("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": _bool(env("SMTP_STARTTLS"), False),
-        # starttls | ssl (implicit TLS, port 465) | none; unset: starttls when SMTP_STARTTLS,
-        # ssl on port 465, else none (and then no login: credentials never go in clear).
-        "SMTP_SECURITY": (env("SMTP_SECURITY") or "").strip().lower() or None,
-        # A CA bundle to trust for the SMTP server instead of the system's (a private CA).
-        "SMTP_CA_FILE": env("SMTP_CA_FILE") or None,
-        "MAIL_FROM": env("MAIL_FROM") or "ATL311 <no-reply@localhost>",
-        "NOTIFIER_POLL_SECONDS": float(env("NOTIFIER_POLL_SECONDS") or 5),
-    }
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: ``overrides`` first, then the environment, then DEFAULTS."""
+    settings: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        raw = None if key in FIXED else os.environ.get(env_name(key))
+        settings[key] = _coerce(key, raw) if raw not in (None, "") else default
+    settings.update(overrides or {})
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{Path(settings['VAR_DIR']) / 'casestore.sqlite3'}"
+    return settings

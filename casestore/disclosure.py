@@ -43,8 +43,7 @@ CITY_AUTHORS = ("staff", "system")
 RESIDENT_AUTHORS = ("resident", "service")
 AUTHOR_LABELS = {
     "staff": "City staff",
-    "system": "ATL311",
-    "service": "ATL311 assistant",
+    # "system" and "service" are the City's line: the catalog's short name (author_label).
     "resident": "Resident",
 }
 # Keys of an entry's data that say what the City did; anything else (photo URLs,
@@ -102,7 +101,14 @@ def public_activities(case: Case) -> list[Activity]:
     return [a for a in case.activities if a.public]
 
 
-def public_entry(activity: Activity) -> dict:
+def author_label(author_type: str, catalog: Catalog) -> str:
+    """Return who wrote an entry as the public sees it; the City's own line by its short name."""
+    short_name = catalog.city.short_name
+    own = {"system": short_name, "service": f"{short_name} assistant"}
+    return own.get(author_type) or AUTHOR_LABELS.get(author_type, short_name)
+
+
+def public_entry(activity: Activity, catalog: Catalog) -> dict:
     """Return one public timeline entry: a resident's unpublished note left out, authors by role."""
     data = activity.data or {}
     return {
@@ -110,7 +116,7 @@ def public_entry(activity: Activity) -> dict:
         "kind": activity.kind,
         "note": public_note(activity),
         "public": True,
-        "author": AUTHOR_LABELS.get(activity.author_type, "ATL311"),
+        "author": author_label(activity.author_type, catalog),
         "created_at": activity.created_at.isoformat(),
         "data": {key: data[key] for key in PUBLIC_DATA_KEYS if key in data},
     }
@@ -220,7 +226,7 @@ def public_view(case: Case, catalog: Catalog) -> dict:
         "attributes": public_attributes(case, service),
         "media_urls": public_media(case),
         **lifecycle(case),
-        "timeline": [public_entry(a) for a in public_activities(case)],
+        "timeline": [public_entry(a, catalog) for a in public_activities(case)],
     }
 
 
@@ -228,7 +234,7 @@ def public_timeline(case: Case, catalog: Catalog) -> list[dict]:
     """Return the public timeline (``/activities`` for anonymous callers)."""
     if is_private(case, catalog):
         return []
-    return [public_entry(a) for a in public_activities(case)]
+    return [public_entry(a, catalog) for a in public_activities(case)]
 
 
 def activity_view(activity: Activity) -> dict:

@@ -2,7 +2,7 @@
 
 Every form that changes something derives from ``FlaskForm`` and so carries
 a CSRF token; the blueprints also refuse any POST without a valid token
-before a view runs (see ``casestore.portal.web.require_csrf``). Choices that
+before a view runs (see ``casestore.pages.require_csrf``). Choices that
 come from the service catalog are filled in by the views, because the
 catalog is read at first use, not at import.
 """

@@ -15,7 +15,6 @@ rendering, so no token is ever stored in the outbox.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,11 +58,13 @@ EVENT_LABELS = {
 _environments: dict[str, Environment] = {}
 
 
-def _environment() -> Environment:
-    """Return the notice template environment (override folder first, then defaults)."""
-    override = os.environ.get("NOTICE_TEMPLATES_DIR", "")
-    if has_app_context():
-        override = current_app.config.get("NOTICE_TEMPLATES_DIR") or override
+def template_environment() -> Environment:
+    """Return the environment of what residents are told (override folder first, then defaults).
+
+    Email notices (``email/``) and live chat's lines (``chat/``, livechat/notify.py)
+    share it, so a city overrides both from one ``NOTICE_TEMPLATES_DIR``.
+    """
+    override = (current_app.config.get("NOTICE_TEMPLATES_DIR") if has_app_context() else "") or ""
     env = _environments.get(override)
     if env is None:
         loaders = [FileSystemLoader(override)] if override else []
@@ -78,7 +79,7 @@ def _environment() -> Environment:
 
 
 def _render(event: str, suffix: str, context: dict) -> str:
-    env = _environment()
+    env = template_environment()
     try:
         template = env.get_template(f"email/{event}.{suffix}")
     except TemplateNotFound:
@@ -114,6 +115,12 @@ def _reopen_url(case: Case, base: str) -> str | None:
     return f"{base}/cases/{case.number}/reopen?token={reopen_token(case.number, case.closed_at)}"
 
 
+def city_context(catalog: Catalog) -> dict:
+    """Return the city's names and phone, which every notice template can use."""
+    return {"city": catalog.city.short_name, "city_name": catalog.city.name,
+            "city_phone": catalog.city.phone}
+
+
 def case_context(msg: OutboxMessage, case: Case, catalog: Catalog) -> dict:
     """Return the variables every case notice template can use (documented in docs/portal.md)."""
     from .account.tokens import REOPEN_DAYS
@@ -126,8 +133,7 @@ def case_context(msg: OutboxMessage, case: Case, catalog: Catalog) -> dict:
     return {
         "event": msg.event,
         "event_label": EVENT_LABELS.get(msg.event, "updated"),
-        "city": catalog.city.short_name,
-        "city_phone": catalog.city.phone,
+        **city_context(catalog),
         "number": case.number,
         "number_display": format_case_number(case.number),
         "service_name": service.name if service else case.service_code,
@@ -149,7 +155,7 @@ def case_context(msg: OutboxMessage, case: Case, catalog: Catalog) -> dict:
     }
 
 
-def account_context(msg: OutboxMessage) -> dict:
+def account_context(msg: OutboxMessage, catalog: Catalog) -> dict:
     """Return the variables of an account email, with a freshly signed link."""
     from .account.tokens import CONFIRM_HOURS, RESET_HOURS, confirm_token, reset_token
     from .db import get_session
@@ -167,12 +173,13 @@ def account_context(msg: OutboxMessage) -> dict:
     else:
         link = f"{base}/account/reset?token={reset_token(resident.id, resident.password_hash)}"
         hours = RESET_HOURS
-    return {"event": msg.event, "link": link, "valid_hours": hours, "number_display": ""}
+    return {"event": msg.event, "link": link, "valid_hours": hours, "number_display": "",
+            **city_context(catalog)}
 
 
 def _context(msg: OutboxMessage, case: Case | None, catalog: Catalog) -> dict:
     if msg.event in ACCOUNT_EVENTS:
-        return account_context(msg)
+        return account_context(msg, catalog)
     if case is None:
         raise LookupError("the case of this notice is gone")
     return case_context(msg, case, catalog)

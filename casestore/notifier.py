@@ -5,6 +5,7 @@ claimed with a lease (their ``next_attempt_at`` pushed ahead) so two
 notifiers never take the same row: PostgreSQL with ``FOR UPDATE SKIP
 LOCKED``, SQLite with a conditional single-statement ``UPDATE``. A failure
 keeps the row pending with exponential backoff (capped); nothing is deleted.
+Channel notices go out through ``channels_client`` (the one way to the channels app).
 Only what the channels app calls undeliverable (the address said STOP, or no
 API can reach it) is marked ``dead`` instead of retried.
 """
@@ -17,15 +18,16 @@ import signal
 import smtplib
 import ssl
 import threading
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
-import requests
 from flask import current_app
 from sqlalchemy import select, update
 
 from .catalog import get_catalog
+from .channels_client import UndeliverableError, send_channel_message
 from .db import engine, new_session
 from .logs import get_logger
 from .models import Case, OutboxMessage, utcnow
@@ -134,9 +136,11 @@ def send_email(recipient: str, subject: str, text: str, html: str, row_id: int,
     cfg = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = cfg["MAIL_FROM"]
+    # Unset MAIL_FROM names the sender after the catalog's city (config/catalog.yml).
+    mail_from = cfg["MAIL_FROM"] or f"{get_catalog().city.short_name} <no-reply@localhost>"
+    message["From"] = mail_from
     message["To"] = recipient
-    message["Message-ID"] = message_id(dedupe_key, row_id, cfg["MAIL_FROM"])
+    message["Message-ID"] = message_id(dedupe_key, row_id, mail_from)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if not cfg.get("SMTP_HOST"):
@@ -162,48 +166,6 @@ def send_email(recipient: str, subject: str, text: str, html: str, row_id: int,
         if cfg.get("SMTP_USER"):
             smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
         smtp.send_message(message)
-
-
-def channels_internal_token() -> str:
-    """The bearer for the channels' internal app: CHANNELS_INTERNAL_TOKEN, else the
-    file ``init`` made. Not the service token: one token per caller and direction."""
-    configured = current_app.config.get("CHANNELS_INTERNAL_TOKEN")
-    if configured:
-        return configured
-    path = Path(current_app.config["VAR_DIR"]) / "channels_internal_token"
-    return path.read_text().strip() if path.is_file() else ""
-
-
-class UndeliverableError(Exception):
-    """The channels app says this notice can never be delivered (opted out, unreachable)."""
-
-
-def send_channel_message(recipient: str, text: str, buttons: list | None = None, *,
-                         case_number: str | None = None, event: str | None = None,
-                         dedupe_key: str | None = None) -> None:
-    """Ask the channels app to send ``text`` to a channel address.
-
-    ``case_number`` and ``event`` let the channels app tie the resident's reply
-    (YES/NO after a closure, an answer after a question) to the case. Raises
-    ``UndeliverableError`` for 409 (STOP) and 422 (no way to reach the
-    address), and ``requests`` errors for anything worth retrying.
-    ``dedupe_key`` (the outbox row's) makes a retried notice recognisable.
-    """
-    body = {"to": recipient, "text": text, "buttons": buttons or []}
-    if case_number and event:
-        body.update(case_number=case_number, event=event)
-    if dedupe_key:
-        # The channels app remembers sent keys: a retry after a lost answer is not sent twice.
-        body["dedupe_key"] = dedupe_key
-    response = requests.post(
-        f"{current_app.config['CHANNELS_INTERNAL_URL']}/internal/send",
-        json=body,
-        headers={"Authorization": f"Bearer {channels_internal_token()}"},
-        timeout=(3, 15),
-    )
-    if response.status_code in (409, 422):
-        raise UndeliverableError(f"channels app answered {response.status_code}")
-    response.raise_for_status()
 
 
 def _render(row: OutboxMessage, case: Case | None):
@@ -284,8 +246,14 @@ def deliver_due(now: dt.datetime | None = None) -> int:
             return sent
 
 
-def run_notifier(*, once: bool = False) -> int:
-    """Deliver due rows; with ``once`` a single pass, else poll until SIGINT/SIGTERM."""
+def run_notifier(*, once: bool = False, chores: Sequence[Callable[[], object]] = ()) -> int:
+    """Deliver due rows; with ``once`` a single pass, else poll until SIGINT/SIGTERM.
+
+    ``chores`` run after every pass of the loop (not with ``once``): periodic
+    jobs of other features that want a process that runs anyway, given by the
+    command that composes the loop (cli.py's ``notifier``), so this module
+    names none of them.
+    """
     if once:
         return deliver_due()
     stop = threading.Event()
@@ -298,9 +266,12 @@ def run_notifier(*, once: bool = False) -> int:
             total += deliver_due()
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the loop
             log.error("notifier_pass_failed", error=type(exc).__name__)
-        from .livechat.sweep import sweep  # late: livechat sends through this module
-
-        sweep()  # tells residents whose live chat waited past its timeout
+        for chore in chores:
+            try:
+                chore()
+            except Exception as exc:  # noqa: BLE001 - one chore's failure must not end the loop
+                log.error("notifier_chore_failed", chore=getattr(chore, "__name__", "?"),
+                          error=type(exc).__name__)
         stop.wait(current_app.config["NOTIFIER_POLL_SECONDS"])
     log.info("notifier_stopped", sent=total)
     return total

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Activity, Case, OptOut, OutboxMessage
+from .validation import split_channel_address
 
 # Channel-address prefixes the channels app can send to; web chat has no way
 # to reach a resident after the conversation, so it is skipped.
@@ -19,9 +20,10 @@ MESSAGE_TRANSPORTS = ("sms", "whatsapp", "telegram", "messenger")
 
 def transport_of(channel_address: str | None) -> str | None:
     """Return the transport of a channel address (``sms:+1404...`` -> ``sms``) or None."""
-    if not channel_address or ":" not in channel_address:
+    parts = split_channel_address(channel_address)
+    if parts is None:
         return None
-    prefix = channel_address.split(":", 1)[0].lower()
+    prefix = parts[0].lower()
     return prefix if prefix in MESSAGE_TRANSPORTS else None
 
 

@@ -20,7 +20,7 @@ from .errors import NotFoundError, ValidationError
 from .models import Activity, Case, utcnow
 
 if TYPE_CHECKING:
-    from .cases import Author
+    from .authors import Author
 
 # A resident's own words after filing: a note added (chat, account page) or a reopening reason.
 # A withdrawal reason stays with the department.

@@ -22,7 +22,17 @@ MAX_ADDRESS = 300
 MAX_ATTRIBUTE_TEXT = 2000
 MAX_MEDIA = 10
 MAX_URL = 2000
-_CHANNEL_ADDRESS = re.compile(r"^[a-z_]{2,20}:\S{1,180}$")
+# A resident's address on a channel, "<channel>:<their id there>" (sms:+14045550123,
+# telegram:12345, webchat:<session>): defined here once for the case store; the
+# OpenAPI document's ChannelAddress and ChatAddress schemas carry these patterns.
+CHANNEL_ADDRESS_PATTERN = r"^[a-z_]{2,20}:\S{1,180}$"
+# A live chat runs on these channels only, and its sender id is the Rasa sender id.
+CHAT_CHANNELS = ("webchat", "sms", "whatsapp", "telegram", "messenger")
+CHAT_ADDRESS_PATTERN = rf"^({'|'.join(CHAT_CHANNELS)}):[A-Za-z0-9_+-]{{1,120}}$"
+# Channels whose address is the resident's phone number in E.164.
+PHONE_CHANNELS = ("sms", "whatsapp", "voice")
+_CHANNEL_ADDRESS = re.compile(CHANNEL_ADDRESS_PATTERN)
+_CHAT_ADDRESS = re.compile(CHAT_ADDRESS_PATTERN)
 
 
 class Problems:
@@ -173,6 +183,28 @@ def channel_address(problems: Problems, value: Any, field: str) -> str | None:
         problems.add(field, "must look like 'sms:+14045550123'")
         return None
     return value.strip()
+
+
+def is_chat_address(value: str) -> bool:
+    """True when ``value`` is a live chat sender id (``CHAT_ADDRESS_PATTERN``)."""
+    return bool(_CHAT_ADDRESS.match(value))
+
+
+def split_channel_address(address: str | None) -> tuple[str, str] | None:
+    """Return (channel, id) of a channel address (``sms:+1404...`` -> ``("sms", "+1404...")``)."""
+    if not address or ":" not in address:
+        return None
+    channel, ident = address.split(":", 1)
+    return channel, ident
+
+
+def phone_of(address: str | None) -> str | None:
+    """Return the E.164 number of a phone channel's address (sms, whatsapp, voice), else None."""
+    parts = split_channel_address(address)
+    if parts is None:
+        return None
+    channel, ident = parts
+    return ident if channel in PHONE_CHANNELS and ident.startswith("+") else None
 
 
 def contact(problems: Problems, value: Any, prefix: str) -> dict[str, str | None]:

@@ -29,12 +29,11 @@ from .errors import ConflictError, ForbiddenError, ValidationError
 from .models import Activity, Case, utcnow
 
 if TYPE_CHECKING:
-    from .cases import Author
+    from .authors import Author
 
 MAX_REASON = 1000
 MAX_STAFF_NOTE = 2000
 WITHDRAWN_COMMENTS = "Withdrawn by resident: closed at the resident's request."
-PHONE_CHANNELS = ("sms", "whatsapp", "voice")
 
 
 class NotRequesterError(ForbiddenError):
@@ -68,13 +67,6 @@ class WithdrawalResult:
         return (self.entry.data or {}).get("outcome", "requested")
 
 
-def _phone_number(address: str | None) -> str | None:
-    """Return the E.164 number of a phone channel address (``sms:+1404...``), else None."""
-    if not address or ":" not in address:
-        return None
-    prefix, rest = address.split(":", 1)
-    return rest if prefix in PHONE_CHANNELS and rest.startswith("+") else None
-
 
 def matched_by(case: Case, channel_address: str | None, email: str | None) -> str | None:
     """Return ``channel_address``/``email`` when it is the requester's own, else None.
@@ -86,8 +78,8 @@ def matched_by(case: Case, channel_address: str | None, email: str | None) -> st
     if channel_address and case.requester_address:
         if channel_address == case.requester_address:
             return "channel_address"
-        phone = _phone_number(channel_address)
-        if phone is not None and phone == _phone_number(case.requester_address):
+        phone = v.phone_of(channel_address)
+        if phone is not None and phone == v.phone_of(case.requester_address):
             return "channel_address"
     if email and case.requester_email and email.casefold() == case.requester_email.casefold():
         return "email"

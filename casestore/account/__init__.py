@@ -1,13 +1,10 @@
-"""Resident pages under /account: sign-up, sign-in, password reset and the Case Status tab."""
+"""Resident pages under /account: sign-up, sign-in, password reset and the Case Status tab.
 
-from flask import Blueprint
+The blueprint is ``blueprint.bp`` (guarded by the pages kernel, ``casestore.pages``);
+importing ``views`` registers its routes on it.
+"""
 
-from casestore.portal.web import no_store, require_csrf, security_headers, too_many_requests
+from . import views  # noqa: F401  (registers the routes)
+from .blueprint import bp
 
-bp = Blueprint("account", __name__, template_folder="../templates")
-bp.before_request(require_csrf)
-bp.register_error_handler(429, too_many_requests)
-bp.after_request(security_headers)
-bp.after_request(no_store)
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

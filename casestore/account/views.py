@@ -9,24 +9,23 @@ account.
 
 from __future__ import annotations
 
-import os
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select, update
 
+from casestore.activities import add_activity
 from casestore.auth import hash_password, verify_or_dummy
-from casestore.cases import RESIDENT, add_activity
+from casestore.authors import RESIDENT
 from casestore.catalog import get_catalog
 from casestore.db import get_session
 from casestore.disclosure import owner_view
 from casestore.errors import CaseStoreError
 from casestore.forms import ForgotForm, LoginForm, ResetForm, ResidentNoteForm, SignupForm
-from casestore.limits import address_limit, no_address, per_address
+from casestore.limits import address_limit, no_address, per_address, rate_limited
 from casestore.logs import get_logger
 from casestore.models import Case, Follower, OutboxMessage, Resident, utcnow
-from casestore.portal.web import page_not_found, rate_limited
+from casestore.pages import page_not_found
 
-from . import bp
+from .blueprint import bp
 from .session import current_resident, resident_by_email, resident_required, sign_in, sign_out
 from .tokens import CONFIRM_HOURS, RESET_HOURS, fingerprint, read_token
 
@@ -35,7 +34,7 @@ log = get_logger("casestore.account")
 
 def account_rate_limit() -> str:
     """Per-client limit on sign-in, sign-up and reset posts (``ACCOUNT_RATE_LIMIT``)."""
-    return os.environ.get("ACCOUNT_RATE_LIMIT") or "10 per minute"
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
 
 
 def queue_account_email(resident: Resident, event: str) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("api", __name__)
+from . import errors as _errors
+from . import routes as _routes  # noqa: F401  (registers the routes)
+from .blueprint import bp
 
-from . import errors as _errors  # noqa: E402
-from . import routes as _routes  # noqa: E402,F401
+__all__ = ["bp", "init_api"]
 
 
-def init_api(app) -> None:
+def init_api(app: Flask) -> None:
     """Set up what the API needs on the app: JSON errors (its limits: ``casestore.limits``)."""
     _errors.init_errors(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..activities import POSTABLE_KINDS
 from ..models import ACTIVITY_KINDS, CHANNELS, CLOSE_REASONS, STATUSES
+from ..validation import CHANNEL_ADDRESS_PATTERN, CHAT_ADDRESS_PATTERN
 
 
 def _ref(name: str) -> dict:
@@ -38,6 +39,14 @@ def _q(name: str, schema: dict | None = None, description: str = "") -> dict:
             "description": description}
 
 
+# The channel-address shape, written once here (from validation.py) and referenced.
+_CHANNEL_ADDRESS = {"type": "string", "pattern": CHANNEL_ADDRESS_PATTERN,
+                    "example": "sms:+14045550123",
+                    "description": "a resident's address on a channel: <channel>:<id there>"}
+_CHAT_ADDRESS = {"allOf": [_ref("ChannelAddress")], "pattern": CHAT_ADDRESS_PATTERN,
+                 "description": "a live chat's sender id: a ChannelAddress on a chat channel"}
+_NULLABLE_ADDRESS = {"allOf": [_ref("ChannelAddress")], "nullable": True}
+
 _ACTIVITY = {
     "type": "object",
     "properties": {
@@ -47,7 +56,7 @@ _ACTIVITY = {
     },
 }
 _CONTACT = {"type": "object", "properties": {
-    "name": _NSTR, "email": _NSTR, "phone": _NSTR, "channel_address": _NSTR}}
+    "name": _NSTR, "email": _NSTR, "phone": _NSTR, "channel_address": _NULLABLE_ADDRESS}}
 _CASE = {
     "type": "object",
     "description": "The public view (rules: docs/security.md). A privacy: private service "
@@ -89,7 +98,8 @@ _CASE_FULL = {"allOf": [_ref("Case"), {"type": "object", "properties": {
 _WITHDRAWAL_REQUEST = {"type": "object", "properties": {
     "reason": {"type": "string", "maxLength": 1000,
                "description": "the resident's words; internal, never public"},
-    "channel_address": {"type": "string", "description": "the conversation's channel address"},
+    "channel_address": {"allOf": [_ref("ChannelAddress")],
+                        "description": "the conversation's channel address"},
     "email": {"type": "string", "format": "email"}},
     "description": "channel_address and/or email: one must be the requester's"}
 _WITHDRAWAL = {"type": "object", "required": ["status", "case_number"], "properties": {
@@ -128,7 +138,8 @@ _VISIBILITY_BODY = {"required": True, "content": {"application/json": {"schema":
 _PHOTO = {"type": "object", "properties": {
     "photo": {"type": "integer"}, "url": _STR, "public": {"type": "boolean"}}}
 _ADDRESS_BODY = {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["channel_address"], "properties": {"channel_address": _STR}}}}}
+    "type": "object", "required": ["channel_address"],
+    "properties": {"channel_address": _ref("ChannelAddress")}}}}}
 _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": _STR, "message": _STR, "fields": {"type": "object"}}}
 
@@ -267,7 +278,7 @@ def _core_document() -> dict:
             "/opt-outs/{channel_address}": {"delete": {
                 "summary": "START: messages may go to the address again (service)",
                 "parameters": [{"name": "channel_address", "in": "path", "required": True,
-                                "schema": _STR}],
+                                "schema": _ref("ChannelAddress")}],
                 "responses": {"204": {"description": "Removed"}, **_errors(401, 403)},
             }},
             **livechat_paths(),
@@ -277,7 +288,8 @@ def _core_document() -> dict:
             "schemas": {"Case": _CASE, "CaseFull": _CASE_FULL, "NewCase": _NEW_CASE,
                         "Activity": _ACTIVITY, "NewActivity": _NEW_ACTIVITY,
                         "Contact": _CONTACT, "Error": _ERROR,
-                        "WithdrawalRequest": _WITHDRAWAL_REQUEST, "Withdrawal": _WITHDRAWAL},
+                        "WithdrawalRequest": _WITHDRAWAL_REQUEST, "Withdrawal": _WITHDRAWAL,
+                        "ChannelAddress": _CHANNEL_ADDRESS, "ChatAddress": _CHAT_ADDRESS},
             "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in (
                 (400, "Malformed JSON or wrong types"), (401, "No valid token"),
                 (403, "Not allowed"), (404, "No such case (or not yours to see)"),

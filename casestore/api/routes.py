@@ -9,31 +9,28 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 
 from ..activities import POSTABLE_KINDS, add_activity
-from ..cases import (
-    RESIDENT,
-    SERVICE,
-    Author,
-    activity_view,
-    add_follower,
-    create_case,
-    full_view,
-    public_view,
-    service_view,
-    staff_can_see,
-)
+from ..authors import RESIDENT, SERVICE, Author
+from ..cases import create_case, full_view, staff_can_see
 from ..cases import get_case as load_case
 from ..catalog import get_catalog
 from ..db import get_session, release_session
-from ..disclosure import public_timeline, service_activities
+from ..disclosure import (
+    activity_view,
+    public_timeline,
+    public_view,
+    service_activities,
+    service_view,
+)
 from ..errors import ForbiddenError, NotFoundError, ValidationError
+from ..followers import add_follower
 from ..limits import LOOKUP, exempt_service, lookup_limit, rate_limited
 from ..logs import get_logger
 from ..models import OptOut
 from ..publishing import set_entry_public, set_photo_public
 from ..validation import Problems, channel_address
 from ..withdrawals import request_withdrawal
-from . import bp
 from .access import allow, caller, json_body
+from .blueprint import bp
 from .openapi import openapi_document
 from .search import nearby_cases, search_cases
 

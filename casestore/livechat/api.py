@@ -24,6 +24,7 @@ from ..api.access import allow, json_body
 from ..db import get_session
 from ..errors import ValidationError
 from ..models import utcnow
+from ..validation import is_chat_address
 from . import notify, service
 from .settings import livechat_settings
 
@@ -64,7 +65,7 @@ def route():
 def state():
     """The sender's chat status, which the web chat widget polls while a chat is open."""
     sender = request.args.get("sender_id", "")
-    if not service.SENDER_PATTERN.match(sender):
+    if not is_chat_address(sender):
         raise ValidationError({"sender_id": "must be a chat channel address"})
     settings, now, session = livechat_settings(), utcnow(), get_session()
     service.expire_overdue(session, settings, now, sender_id=sender)

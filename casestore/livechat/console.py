@@ -1,6 +1,6 @@
 """The agents' live chat console under /portal/live-chat (agents, supervisors, admins).
 
-Plain forms with CSRF tokens (the portal's ``require_csrf`` guards every
+Plain forms with CSRF tokens (the pages kernel's ``require_csrf`` guards every
 POST) and redirects, so it works without scripts; a small script on the chat
 page polls ``messages.json`` for the resident's new lines.
 """
@@ -16,8 +16,7 @@ from ..catalog import get_catalog
 from ..db import get_session
 from ..errors import CaseStoreError
 from ..models import Case, LiveChat, LiveChatMessage, StaffUser, utcnow
-from ..portal.access import INTAKE, staff_required
-from ..portal.web import PAGE_SECURITY_HEADERS, no_store, require_csrf
+from ..pages import INTAKE, PAGE_SECURITY_HEADERS, no_store, require_csrf, staff_required
 from . import filing, service
 from .settings import livechat_settings
 
@@ -25,7 +24,7 @@ bp = Blueprint("livechat", __name__, template_folder="../templates", static_fold
 bp.before_request(require_csrf)
 bp.after_request(no_store)
 
-# The portal's page headers, plus this blueprint's own script and its polling.
+# The pages kernel's headers, plus this blueprint's own script and its polling.
 SECURITY_HEADERS = {
     **PAGE_SECURITY_HEADERS,
     "Content-Security-Policy": PAGE_SECURITY_HEADERS["Content-Security-Policy"]

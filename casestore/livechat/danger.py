@@ -6,7 +6,7 @@ assistant uses: ``config/emergency.yml`` (path from ``EMERGENCY_CUES``; its
 header explains the matching). This is the case store's own small reader of
 that file (casestore and bot do not import each other); read once, on first
 use. When a line names a danger, the resident is told at once
-(``DANGER_TEXT``, stored on the chat as a system line and sent with the
+(``danger_text()``, stored on the chat as a system line and sent with the
 routing answer's replies) and ``details["danger"]`` records the kind, which
 the console shows with the chat's details.
 """
@@ -14,23 +14,26 @@ the console shows with the chat's details.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import threading
 import unicodedata
 from pathlib import Path
 
 import yaml
+from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import REPO_ROOT
 from ..logs import get_logger
 from ..models import LiveChat, LiveChatMessage
+from .notify import line
 
 log = get_logger("casestore.livechat")
 
-DANGER_TEXT = "If anyone is in danger, call 911 now. ATL311 cannot send help."
+def danger_text() -> str:
+    """The 911 line (``chat/danger.txt``; names the catalog city's short name)."""
+    return line("danger")
 _APOSTROPHES = dict.fromkeys("\u2018\u2019\u201b\u02bc\u00b4\u0060\u2032\uff07", "'")
 _lock = threading.Lock()
 _cues: tuple[list[tuple[str, list[tuple[re.Pattern[str], bool]]]], list[re.Pattern[str]]] | None
@@ -48,7 +51,8 @@ def _plain(text: str) -> str:
 
 
 def _load() -> tuple[list, list]:
-    path = Path(os.environ.get("EMERGENCY_CUES") or REPO_ROOT / "config" / "emergency.yml")
+    configured = current_app.config.get("EMERGENCY_CUES") if has_app_context() else None
+    path = Path(configured or REPO_ROOT / "config" / "emergency.yml")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     fragments = {k: "(?:" + "|".join(map(str, v)) + ")"
                  for k, v in (data.get("fragments") or {}).items()}
@@ -95,11 +99,12 @@ def check_waiting_line(session: Session, chat: LiveChat, text: str,
         return []
     chat.details = {**(chat.details or {}), "danger": kind.replace("_", " ")}
     # Sent with the routing answer, which the channels deliver at once: stored as delivered.
-    session.add(LiveChatMessage(chat_id=chat.id, sender="system", text=DANGER_TEXT,
+    text_911 = danger_text()
+    session.add(LiveChatMessage(chat_id=chat.id, sender="system", text=text_911,
                                 created_at=now, delivered_at=now))
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
     log.warning("live_chat_danger", chat=chat.id, kind=kind)
-    return [{"text": DANGER_TEXT}]
+    return [{"text": text_911}]

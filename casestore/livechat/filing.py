@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from ..cases import Author, create_case
+from ..authors import Author
+from ..cases import create_case
 from ..catalog import Catalog, Service
 from ..models import Activity, Case, LiveChat, StaffUser
+from ..validation import phone_of
 from .notify import case_filed_text
 from .service import send_to_resident
-
-PHONE_CHANNELS = ("sms", "whatsapp")
 
 
 def _answers_as_lists(attributes: Any) -> dict[str, list[str]]:
@@ -35,8 +35,8 @@ def _answers_as_lists(attributes: Any) -> dict[str, list[str]]:
 def prefill(chat: LiveChat) -> dict[str, Any]:
     """The filing form's starting values, from the details the assistant gathered."""
     details = chat.details or {}
-    channel, _, ident = chat.sender_id.partition(":")
-    phone = details.get("contact_phone") or (ident if channel in PHONE_CHANNELS else "")
+    # A chat from a phone channel (SMS, WhatsApp) already knows the number to call back.
+    phone = details.get("contact_phone") or phone_of(chat.sender_id) or ""
     return {
         "service_code": details.get("service_code", ""),
         "description": details.get("description", ""),

@@ -13,6 +13,8 @@ def _json(properties: dict, description: str = "OK") -> dict:
 
 
 _STR = {"type": "string"}
+# The sender id's shape is the document's ChatAddress component (casestore/api/openapi.py).
+_SENDER = {"$ref": "#/components/schemas/ChatAddress"}
 _INT = {"type": "integer"}
 _LINE = {"type": "object", "required": ["role", "text"], "properties": {
     "role": {"type": "string", "enum": ["resident", "assistant"]}, "text": _STR}}
@@ -28,13 +30,13 @@ def livechat_paths() -> dict:
     """The live chat endpoints, in OpenAPI 3 form (paths relative to /api/v1)."""
     sender_body = {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["sender_id"], "properties": {
-            "sender_id": {**_STR, "example": "sms:+14045550123"},
+            "sender_id": _SENDER,
             "transcript": {"type": "array", "items": _LINE},
             "details": {"type": "object", "description": "slot values the assistant gathered"},
             "reason": {"type": "string", "enum": ["asked", "stuck"]}}}}}}
     route_body = {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["sender_id", "text"], "properties": {
-            "sender_id": _STR, "text": _STR, "message_key": _STR}}}}}
+            "sender_id": _SENDER, "text": _STR, "message_key": _STR}}}}}
     opened = {**_CHAT_STATE, **_HOURS, "message": _STR}
     return {
         "/live-chats": {"post": {
@@ -55,7 +57,7 @@ def livechat_paths() -> dict:
         "/live-chats/state": {"get": {
             "summary": "The sender's live chat status (service; the web chat widget polls it)",
             "parameters": [{"name": "sender_id", "in": "query", "required": True,
-                            "schema": _STR}],
+                            "schema": _SENDER}],
             "responses": {"200": _json(_CHAT_STATE), **_errors(401, 403, 422)},
         }},
         "/live-chats/availability": {"get": {

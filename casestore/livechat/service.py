@@ -35,10 +35,8 @@ from .settings import LiveChatSettings
 
 log = get_logger("casestore.livechat")
 
-CHAT_CHANNELS = ("webchat", "sms", "whatsapp", "telegram", "messenger")
 OPEN_STATUSES = ("waiting", "active", "missed")
 ROUTED_STATUSES = ("waiting", "active")
-SENDER_PATTERN = re.compile(r"^(webchat|sms|whatsapp|telegram|messenger):[A-Za-z0-9_+-]{1,120}$")
 MAX_TRANSCRIPT_LINES = 100
 MAX_LINE = 2000
 MAX_MESSAGE = 2000
@@ -57,7 +55,7 @@ DETAIL_KEYS = {
 
 def _sender(problems: v.Problems, data: dict) -> str | None:
     sender = v.text(problems, data, "sender_id", 200, required=True)
-    if sender and not SENDER_PATTERN.match(sender):
+    if sender and not v.is_chat_address(sender):
         problems.add("sender_id", "must be a chat channel address such as sms:+14045550123")
         return None
     return sender
@@ -228,10 +226,10 @@ def _callback_number(text: str, sender_id: str) -> str | None:
     """A phone number in ``text``; "call me" from a phone channel means that phone."""
     for match in phonenumbers.PhoneNumberMatcher(text, "US"):
         return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-    channel, _, ident = sender_id.partition(":")
+    phone = v.phone_of(sender_id)
     words = re.sub(r"[^a-z ]", " ", text.casefold()).split()
-    if channel in ("sms", "whatsapp") and ("call" in words or "callback" in words):
-        return ident
+    if phone and ("call" in words or "callback" in words):
+        return phone
     return None
 
 

@@ -1,4 +1,4 @@
-"""Live chat settings, read at first use from the app config, else the environment.
+"""Live chat settings, read at first use from the app config (casestore/config.py).
 
 ``LIVECHAT_HOURS`` (default ``Mon-Fri 08:00-17:00``, see hours.py) in the
 catalog city's timezone, and ``LIVECHAT_WAIT_TIMEOUT_S`` (default 600): how
@@ -8,7 +8,6 @@ and offered the assistant or a call back.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from flask import current_app
@@ -40,8 +39,6 @@ class LiveChatSettings:
 
 def _setting(name: str, default):
     value = current_app.config.get(name)
-    if value is None or value == "":
-        value = os.environ.get(name)
     return default if value is None or value == "" else value
 
 

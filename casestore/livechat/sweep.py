@@ -1,9 +1,10 @@
 """Expiring chats nobody took in time, from a process that runs anyway.
 
 Every API call and console page already expires overdue chats lazily; this
-sweep makes sure a resident who sends nothing more is told too. The notifier
-calls ``sweep()`` on each pass; ``flask --app casestore livechat-sweep`` runs
-it once (for a cron job).
+sweep makes sure a resident who sends nothing more is told too. The
+``notifier`` command (cli.py) gives ``sweep`` to the notifier loop as one of its
+chores, run after each pass; ``flask --app casestore livechat-sweep`` runs it
+once (for a cron job).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def sweep() -> int:
     session = new_session()
     try:
         return len(expire_overdue(session, livechat_settings(), utcnow()))
-    except Exception as exc:  # noqa: BLE001 - the notifier's loop must keep going
+    except Exception as exc:  # noqa: BLE001 - the loop running this chore must keep going
         session.rollback()
         log.error("live_chat_sweep_failed", error=type(exc).__name__)
         return 0

@@ -7,9 +7,8 @@ check and the error handlers), ``render`` (XML/JSON), ``params`` (parameter
 rules) and ``serialize`` (records). docs/open311.md explains the choices.
 """
 
-from flask import Blueprint
+# Imported for their routes and handlers, which register themselves on ``blueprint.bp``.
+from . import context, lookup, services, submit  # noqa: F401
+from .blueprint import bp
 
-bp = Blueprint("open311", __name__)
-
-# Imported for their routes and handlers, which register themselves on ``bp``.
-from . import context, lookup, services, submit  # noqa: E402,F401
+__all__ = ["bp"]

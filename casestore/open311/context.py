@@ -18,7 +18,6 @@ when a request first needs them:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..catalog import Catalog, get_catalog
 from ..config import public_url
-from . import bp
+from .blueprint import bp
 from .params import text
 from .render import Open311Error, error_response
 
@@ -43,8 +42,8 @@ def city_tz() -> dt.tzinfo:
 
 
 def setting(name: str) -> str | None:
-    """Return an Open311 setting from the app config, else the environment."""
-    value = current_app.config.get(name) or os.environ.get(name)
+    """Return an Open311 setting from the app config (None when unset or blank)."""
+    value = current_app.config.get(name)
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 

@@ -18,7 +18,7 @@ from ..db import get_session, release_session
 from ..limits import LOOKUP, OPEN311_LIST, lookup_limit, open311_list_limit, rate_limited
 from ..models import Activity, Case, utcnow
 from ..numbering import parse_case_number
-from . import bp
+from .blueprint import bp
 from .context import catalog, city_tz
 from .params import RequestQuery, bool_arg, datetime_arg, request_query, window
 from .render import FMT, Open311Error, respond

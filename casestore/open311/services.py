@@ -6,7 +6,7 @@ import datetime as dt
 import os
 
 from ..limits import lookup_limit, rate_limited
-from . import bp
+from .blueprint import bp
 from .context import catalog, city_tz, endpoint_url, setting
 from .render import FMT, Open311Error, respond
 from .serialize import SPECIFICATION_URL, local_iso, service_definition, service_entry

@@ -15,11 +15,12 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from ..auth import find_api_key
-from ..cases import Author, create_case
+from ..authors import Author
+from ..cases import create_case
 from ..db import get_session
 from ..errors import ValidationError
 from ..models import ApiKey
-from . import bp
+from .blueprint import bp
 from .context import catalog, city_tz
 from .params import text
 from .render import FMT, Open311Error, respond

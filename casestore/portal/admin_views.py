@@ -16,9 +16,9 @@ from casestore.db import get_session
 from casestore.forms import ActionForm, ApiKeyForm, StaffCreateForm, StaffEditForm
 from casestore.logs import get_logger
 from casestore.models import ApiKey, StaffUser, utcnow
+from casestore.pages import staff_required
 
-from . import bp
-from .access import staff_required
+from .blueprint import bp
 
 log = get_logger("casestore.portal")
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from casestore.cases import STATUS_LABELS, Author, add_activity, full_view
+from casestore.activities import add_activity
+from casestore.authors import Author
+from casestore.cases import full_view
 from casestore.catalog import get_catalog
 from casestore.db import get_session
+from casestore.disclosure import STATUS_LABELS
 from casestore.errors import CaseStoreError
 from casestore.forms import (
     ActionForm,
@@ -27,11 +30,13 @@ from casestore.forms import (
 )
 from casestore.models import OPEN_STATUSES, utcnow
 from casestore.numbering import parse_case_number
+from casestore.pages import REASSIGNERS, staff_required
 from casestore.publishing import can_publish, set_entry_public, set_photo_public
 from casestore.withdrawals import close_withdrawn, keep_open
 
-from . import bp, stats
-from .access import REASSIGNERS, case_for_staff, staff_required
+from . import stats
+from .access import case_for_staff
+from .blueprint import bp
 
 
 def _forms(case, data=None) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from casestore.deadletters import ChannelsUnavailableError, fetch_dead_letters
+from casestore.channels_client import ChannelsUnavailableError, fetch_dead_letters
 from casestore.logs import get_logger
+from casestore.pages import SUPERVISORS, staff_required
 
-from . import bp
-from .access import SUPERVISORS, staff_required
+from .blueprint import bp
 
 log = get_logger("casestore.portal")
 

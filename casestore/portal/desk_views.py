@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from casestore.cases import Author, create_case
+from casestore.authors import Author
+from casestore.cases import create_case
 from casestore.catalog import get_catalog
 from casestore.charts import bar_chart, line_chart
 from casestore.db import get_session
 from casestore.errors import CaseStoreError
 from casestore.forms import NewCaseForm
+from casestore.pages import INTAKE, SUPERVISORS, city_timezone, staff_required
 
-from . import bp, stats
-from .access import INTAKE, SUPERVISORS, staff_required
-from .web import city_timezone
+from . import stats
+from .blueprint import bp
 
 
 @bp.get("/dashboard")

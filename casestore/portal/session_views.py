@@ -8,21 +8,19 @@ permanent with an 8-hour lifetime and a hard limit from sign-in time
 
 from __future__ import annotations
 
-import os
-
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from casestore.auth import start_staff_session, touch_password, verify_or_dummy, verify_password
 from casestore.db import get_session
 from casestore.forms import ActionForm, ChangePasswordForm, LoginForm
+from casestore.limits import rate_limited
 from casestore.logs import get_logger
 from casestore.models import StaffUser
+from casestore.pages import staff_required
 
-from . import bp
-from .access import staff_required
-from .web import rate_limited
+from .blueprint import bp
 
 log = get_logger("casestore.portal")
 
@@ -30,7 +28,7 @@ log = get_logger("casestore.portal")
 
 def login_rate_limit() -> str:
     """Return the sign-in limit per client (``PORTAL_LOGIN_RATE_LIMIT``, read at use)."""
-    return os.environ.get("PORTAL_LOGIN_RATE_LIMIT") or "10 per minute"
+    return current_app.config["PORTAL_LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,12 +1,10 @@
-"""Public pages without a prefix: /cases/<case_number> and its "not fixed?" reopen page."""
+"""Public pages without a prefix: /cases/<case_number> and its "not fixed?" reopen page.
 
-from flask import Blueprint
+The blueprint is ``blueprint.bp`` (guarded by the pages kernel, ``casestore.pages``);
+importing ``views`` registers its routes on it.
+"""
 
-from casestore.portal.web import require_csrf, security_headers, too_many_requests
+from . import views  # noqa: F401  (registers the routes)
+from .blueprint import bp
 
-bp = Blueprint("public", __name__, template_folder="../templates")
-bp.before_request(require_csrf)
-bp.register_error_handler(429, too_many_requests)
-bp.after_request(security_headers)
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

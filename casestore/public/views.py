@@ -11,18 +11,21 @@ from flask import flash, redirect, render_template, request, url_for
 
 from casestore.account.session import current_resident
 from casestore.account.tokens import REOPEN_DAYS, read_token, reopen_allowed_until
-from casestore.cases import RESIDENT, add_activity, find_case, public_view
+from casestore.activities import add_activity
+from casestore.authors import RESIDENT
+from casestore.cases import find_case
 from casestore.catalog import get_catalog
 from casestore.db import get_session, release_session
+from casestore.disclosure import public_view
 from casestore.errors import CaseStoreError
 from casestore.forms import PublicReopenForm
 from casestore.limits import LOOKUP, lookup_limit, rate_limited
 from casestore.logs import get_logger
 from casestore.models import utcnow
 from casestore.numbering import parse_case_number
-from casestore.portal.web import page_not_found
+from casestore.pages import page_not_found
 
-from . import bp
+from .blueprint import bp
 
 log = get_logger("casestore.public")
 

@@ -50,7 +50,7 @@ def closed_case(app) -> str:
     number = file_case(service)["case_number"]
     with session_for(app) as session:
         from casestore.activities import add_activity
-        from casestore.cases import SYSTEM
+        from casestore.authors import SYSTEM
         from casestore.catalog import get_catalog
 
         with app.app_context():
@@ -189,7 +189,7 @@ def test_one_address_gets_at_most_the_limit_of_emails_from_any_number_of_clients
 
 
 def test_password_reset_is_limited_per_client_too(app, monkeypatch):
-    monkeypatch.setenv("ACCOUNT_RATE_LIMIT", "2 per hour")
+    monkeypatch.setitem(app.config, "ACCOUNT_RATE_LIMIT", "2 per hour")
     address = f"10.2.{next(_addresses)}.1"
     codes = [forgot(app, address, f"r{n}.{uuid.uuid4().hex[:6]}@example.org").status_code
              for n in range(3)]

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from casestore.activities import add_activity
-from casestore.cases import RESIDENT, find_case
+from casestore.authors import RESIDENT
+from casestore.cases import find_case
 from casestore.catalog import get_catalog
 from casestore.migrate import upgrade_database
 from casestore.models import OutboxMessage

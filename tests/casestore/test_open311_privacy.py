@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from casestore.cases import add_follower, create_case
+from casestore.cases import create_case
 from casestore.catalog import get_catalog
+from casestore.followers import add_follower
 from casestore.models import Case
 from tests.fixtures.open311 import BASE, file_request, session_for
 

@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from casestore.cases import Author, add_activity
+from casestore.activities import add_activity
+from casestore.authors import Author
 from casestore.catalog import get_catalog
 from casestore.models import Case
 from tests.fixtures.open311 import (

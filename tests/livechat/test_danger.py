@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 
 from bot.actions.emergency import detect
-from casestore.livechat.danger import DANGER_TEXT, danger_kind
+from casestore.livechat.danger import danger_kind
 from tests.bot.test_emergency import ALL_NEGATIVE, ALL_POSITIVE
 from tests.livechat.conftest import chat_rows, handoff_rasa
 
@@ -22,6 +22,8 @@ RESIDENT = "+14045557301"
 def _twiml_texts(response) -> list[str]:
     root = ElementTree.fromstring(response.get_data())  # noqa: S314 - our own app's TwiML
     return ["".join(message.itertext()) for message in root.iter("Message")]
+
+DANGER_TEXT = "If anyone is in danger, call 911 now. ATL311 cannot send help."
 
 
 def _waiting(desk, number: str) -> int:
@@ -36,7 +38,7 @@ def test_a_waiting_resident_naming_a_danger_is_told_to_call_911_and_the_chat_is_
     chat_id = _waiting(desk, RESIDENT)
     answer = desk.sms(RESIDENT, "my dad won't wake up and his lips are blue", "SM73012")
     said = "\n".join(_twiml_texts(answer))  # SMS sends the replies as one text
-    assert said.startswith(DANGER_TEXT)
+    assert said.startswith(DANGER_TEXT)  # the catalog's short name, from chat/danger.txt
     assert "the agent will see that" in said
     chat = next(c for c in chat_rows(desk.cs_app) if c.id == chat_id)
     assert chat.status == "waiting"

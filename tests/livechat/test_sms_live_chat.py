@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from casestore.livechat.sweep import sweep
 from casestore.models import Case
-from channels import addresses
+from channels import senders
 from tests.fixtures.casestore import session_for
 from tests.fixtures.channels import post_twilio, wait_for
 from tests.livechat.conftest import chat_rows, handoff_rasa
@@ -112,7 +112,7 @@ def test_stop_during_a_live_chat_still_unsubscribes(desk):
     stopped = desk.sms(RESIDENT, "STOP", "SM302")
     # Twilio's own opt-out handling (the default) confirms; the app records it silently.
     assert _twiml_texts(stopped) == []
-    assert addresses.is_opted_out(desk.channels.app, f"sms:{RESIDENT}")
+    assert senders.is_opted_out(desk.channels.app, f"sms:{RESIDENT}")
 
 
 def _press_zero(desk) -> str:

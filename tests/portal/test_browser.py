@@ -157,7 +157,9 @@ def test_pages_have_no_serious_accessibility_violations(chromium, live_casestore
     server = live_casestore
     number = new_case(server.app, requester={"email": unique_email()})
     with session_for(server.app) as session:  # a closed duplicate fills more of the page
-        from casestore.cases import RESIDENT, add_activity, find_case
+        from casestore.activities import add_activity
+        from casestore.authors import RESIDENT
+        from casestore.cases import find_case
         from casestore.catalog import get_catalog
 
         add_activity(session, get_catalog(), find_case(session, number), "update",

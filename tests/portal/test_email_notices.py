@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from casestore.cases import SYSTEM
+from casestore.authors import SYSTEM
 from casestore.models import OutboxMessage, utcnow
 from casestore.notifier import deliver_due
 from tests.fixtures.portal import PortalClient, make_portal_app, new_case, session_for, unique_email
@@ -175,10 +175,11 @@ def test_a_city_can_override_one_notice_template(make_database_url, tmp_path, sm
 
 
 def test_channel_notices_are_short_and_invite_a_reply(portal_app):
-    from casestore.cases import add_activity, find_case
+    from casestore.activities import add_activity
+    from casestore.cases import find_case
     from casestore.catalog import get_catalog
     from casestore.notices import render_text
-    from casestore.portal.web import case_number_display
+    from casestore.pages import case_number_display
 
     number = new_case(portal_app, channel="sms", requester={"channel_address": "sms:+14045550123"})
     with session_for(portal_app) as session:

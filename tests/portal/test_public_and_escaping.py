@@ -55,7 +55,7 @@ def test_photo_links_only_allow_web_addresses(portal_app):
     number = new_case(portal_app, media_urls=["https://photos.example.org/1.jpg"])
     html = portal_app.test_client().get(f"/cases/{number}").get_data(as_text=True)
     assert "javascript:" not in html
-    from casestore.portal.web import safe_url
+    from casestore.pages import safe_url
 
     assert safe_url("javascript:alert(1)") == "#"
     assert safe_url("https://photos.example.org/1.jpg") == "https://photos.example.org/1.jpg"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casestore.cases import RESIDENT, add_activity
+from casestore.activities import add_activity
+from casestore.authors import RESIDENT
 from casestore.catalog import get_catalog
 from casestore.livechat import service as livechat
 from casestore.livechat.settings import livechat_settings

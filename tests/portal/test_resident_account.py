@@ -79,7 +79,8 @@ def test_followed_cases_show_on_the_case_status_tab(portal_app):
     email = unique_email()
     followed = new_case(portal_app, requester={"email": unique_email()})
     with session_for(portal_app) as session:
-        from casestore.cases import add_follower, find_case
+        from casestore.cases import find_case
+        from casestore.followers import add_follower
 
         add_follower(session, find_case(session, followed), {"email": email})
     client = signed_up(portal_app, email)

@@ -139,9 +139,9 @@ def test_sign_out_ends_the_session(portal_app):
     assert client.get("/portal/").status_code == 302
 
 
-def test_sign_in_is_rate_limited_per_client(make_database_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTAL_LOGIN_RATE_LIMIT", "3 per minute")
-    app = make_portal_app(make_database_url("loginlimit"), str(tmp_path), RATELIMIT_ENABLED=True)
+def test_sign_in_is_rate_limited_per_client(make_database_url, tmp_path):
+    app = make_portal_app(make_database_url("loginlimit"), str(tmp_path), RATELIMIT_ENABLED=True,
+                          PORTAL_LOGIN_RATE_LIMIT="3 per minute")
     try:
         client = PortalClient(app)
         codes = [client.sign_in_staff("agent@atl311.example.org", "wrong").status_code

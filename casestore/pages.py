@@ -1,26 +1,42 @@
-"""What the three page blueprints (portal, account, public) share.
+"""The pages kernel: what every page blueprint of the case store shares.
 
-Template filters, the CSRF guard that refuses a POST before any view runs and
-session-cookie hardening. ``init_pages`` is called once per app when the
-portal blueprint is registered. Rate limits are the app's one limiter
-(``casestore.limits``), re-exported here for the page views.
+``create_app`` calls ``init_pages(app)`` once, before any page blueprint is
+registered: session-cookie hardening, template globals and filters, the
+CSRF error page and HSTS. Each page blueprint (portal, account, public, the
+live chat console) then calls ``guard_pages(bp)`` for the CSRF guard that
+refuses a POST before any view runs, the 429 page and the security headers;
+staff pages take ``staff_required`` (sign-in, the hard session limit, roles).
+None of these blueprints depends on another for any of it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from casestore.auth import STAFF_SESSION_HOURS
-from casestore.cases import STATUS_LABELS
+from casestore.auth import STAFF_SESSION_HOURS, staff_session_valid
+from casestore.catalog import get_catalog
 from casestore.config import public_url
+from casestore.disclosure import STATUS_LABELS
 from casestore.forms import CLOSE_REASON_LABELS, INTAKE_CHANNELS
-from casestore.limits import lookup_limit, rate_limited  # noqa: F401  (the pages' limiter)
 
 ACTIVITY_LABELS = {
     "opened": "Case opened",
@@ -157,7 +173,7 @@ def strict_transport_security(response):
 
 
 def init_pages(app: Flask) -> None:
-    """Configure cookies, template filters and CSRF errors for the page blueprints."""
+    """Configure cookies, template filters, CSRF errors and HSTS for the page blueprints."""
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
@@ -168,6 +184,8 @@ def init_pages(app: Flask) -> None:
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=STAFF_SESSION_HOURS))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", STAFF_SESSION_HOURS * 3600)
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    # Pages name the city from the catalog's `city:` block, never from the templates.
+    app.context_processor(lambda: {"city": get_catalog().city})
     app.jinja_env.filters.update(
         when=when,
         case_number_display=case_number_display,
@@ -204,17 +222,58 @@ def no_store(response):
     return response
 
 
+def guard_pages(bp: Blueprint, *, cache: bool = True) -> None:
+    """Give a page blueprint the shared guards: CSRF before any view, the 429 page,
+    the security headers, and (``cache=False``) ``Cache-Control: no-store``."""
+    bp.before_request(require_csrf)
+    bp.register_error_handler(429, too_many_requests)
+    bp.after_request(security_headers)
+    if not cache:
+        bp.after_request(no_store)
+
+
 def page_not_found(template: str = "public/not_found.html", **context):
     """Render the 404 page (used for unknown cases and ones the caller may not see)."""
     context.setdefault("resident", None)
     return render_template(template, **context), 404
 
 
-def public_base_url() -> str:
-    """Return the case store's public URL for links in pages and emails."""
-    return public_url(current_app.config)
+SUPERVISORS = ("supervisor", "admin")
+REASSIGNERS = ("agent", "supervisor", "admin")
+INTAKE = ("agent", "supervisor", "admin")
 
 
-def not_found() -> None:
-    """Abort with 404; same answer for a missing case and one outside the caller's scope."""
-    abort(404)
+def session_expired() -> bool:
+    """Return True when the staff sign-in is over (see ``casestore.auth.staff_session_valid``).
+
+    Flask refreshes a permanent session on every request (a sliding window),
+    so a hard limit from the moment of sign-in is kept separately, and a
+    password change ends every session but the one that made it.
+    """
+    return not staff_session_valid(current_user)
+
+
+def staff_required(*roles: str) -> Callable:
+    """Decorate a view: signed-in, active staff (optionally of ``roles``) only.
+
+    Anyone else is sent to the portal's sign-in page (``portal.login``).
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user
+            if not user.is_authenticated or not getattr(user, "active", False):
+                return redirect(url_for("portal.login", next=request.full_path))
+            if session_expired():
+                logout_user()
+                session.pop("staff_login_at", None)
+                session.pop("staff_pw", None)
+                return redirect(url_for("portal.login", next=request.full_path))
+            if roles and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
