@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import usaddress
 
 from bot.actions import places as gazetteer_module
+from bot.actions.city import local_city, state_spellings
 from bot.actions.places import STREET_TYPES, Street
 
 _SUFFIXES = STREET_TYPES
@@ -880,15 +881,20 @@ def _covered(name: str, value: str) -> bool:
 
 
 def check_address(
-    text: str, city_names: list[str] | tuple[str, ...] = ("Atlanta",), state: str = "GA"
+    text: str, city_names: list[str] | tuple[str, ...] | None = None, state: str | None = None
 ) -> AddressCheck:
     """Check and normalise the answer to "Where is it?".
 
     Every form ``find_place`` knows is accepted, written as an agent would; a
     location that names another city or another state is returned with a
     problem rather than accepted; a vague answer ("here", "my street") or a
-    long message with no place in it is "vague".
+    long message with no place in it is "vague". The city's names and state
+    default to the local catalog's ``city:`` block.
     """
+    if city_names is None or state is None:
+        city = local_city()
+        city_names = city_names or city.get("city_names") or [city.get("name") or ""]
+        state = state or str(city.get("state") or "")
     raw = " ".join((text or "").split()).strip(" .,!?")
     bare = re.sub(r"(?i)^(?:on|at|in|en|near|by)\s+", "", raw).lower()
     if len(raw) < 3 or bare in _VAGUE or raw.lower() in _VAGUE or not re.search(r"[A-Za-z]", raw):
@@ -905,7 +911,7 @@ def check_address(
     state_name = (tagged.get("StateName") or "").strip(" ,.")
     if other and other.lower() not in cities and not (found and _covered(other, found.value)):
         return AddressCheck(None, problem="outside_city", place=other)
-    if state_name and state_name.lower() not in (state.lower(), "georgia"):
+    if state_name and state_name.lower() not in state_spellings(state):
         if not (found and _covered(state_name, found.value)):
             return AddressCheck(None, problem="outside_city", place=state_name)
     if found:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from bot.actions import settings
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,17 @@ class CaseStoreUnavailableError(CaseStoreError):
 
 
 def _base_url() -> str:
-    return os.environ.get("CASESTORE_URL", "http://localhost:8080").rstrip("/")
+    return settings.current().CASESTORE_URL
 
 
 def _timeout() -> float:
-    return float(os.environ.get("CASESTORE_TIMEOUT", "5"))
+    return settings.current().CASESTORE_TIMEOUT
 
 
 def _token() -> str:
-    token = os.environ.get("CASESTORE_SERVICE_TOKEN", "").strip()
+    token = settings.current().CASESTORE_SERVICE_TOKEN
     if not token:
-        path = Path(os.environ.get("CASESTORE_TOKEN_FILE", "var/service_token"))
+        path = Path(settings.current().CASESTORE_TOKEN_FILE)
         if path.is_file():
             token = path.read_text().strip()
     return token
@@ -136,7 +137,7 @@ _catalog: dict[str, Any] = {"value": None, "at": 0.0}
 
 def get_catalog(max_age: float | None = None) -> dict:
     """Return ``GET /api/v1/services``, cached for ``CATALOG_TTL`` seconds."""
-    ttl = float(os.environ.get("CATALOG_TTL", "60")) if max_age is None else max_age
+    ttl = settings.current().CATALOG_TTL if max_age is None else max_age
     with _catalog_lock:
         cached = _catalog["value"]
         if cached is not None and time.monotonic() - _catalog["at"] < ttl:

@@ -18,7 +18,6 @@ The case store reads the same file with its own small loader
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.actions import settings
 
 DEFAULT_CUES = Path(__file__).resolve().parents[2] / "config" / "emergency.yml"
 MAX_TEXT = 20_000  # longer messages are checked on their first 20,000 characters
@@ -57,7 +58,7 @@ _cache: _Cues | None = None
 
 def cues_path() -> Path:
     """The cue file: ``EMERGENCY_CUES`` or the repository's config/emergency.yml."""
-    return Path(os.environ.get("EMERGENCY_CUES") or DEFAULT_CUES)
+    return Path(settings.current().EMERGENCY_CUES)
 
 
 def reset_cache() -> None:

@@ -33,12 +33,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 
 import requests
 
 from bot.actions import casestore_client as store
-from bot.actions import pending
+from bot.actions import pending, settings
 from bot.actions.context import format_date
 from bot.actions.parsing import format_case_number
 
@@ -53,23 +52,23 @@ REFUSED_NOTICE = (
 
 def poll_seconds() -> float:
     """``PENDING_POLL_SECONDS`` (default 5): how often the worker looks for due rows."""
-    return float(os.environ.get("PENDING_POLL_SECONDS", "5"))
+    return settings.current().PENDING_POLL_SECONDS
 
 
 def retry_seconds() -> float:
     """``PENDING_RETRY_SECONDS`` (default 5): the first wait after a failed attempt."""
-    return float(os.environ.get("PENDING_RETRY_SECONDS", "5"))
+    return settings.current().PENDING_RETRY_SECONDS
 
 
 def max_backoff_seconds() -> float:
     """``PENDING_MAX_BACKOFF_SECONDS`` (default 300): the longest wait between attempts."""
-    return float(os.environ.get("PENDING_MAX_BACKOFF_SECONDS", "300"))
+    return settings.current().PENDING_MAX_BACKOFF_SECONDS
 
 
 def channels_internal_url() -> str:
     """``CHANNELS_INTERNAL_URL`` (default ``http://localhost:8001``): the channels app's
     internal bind, where ``/internal/send`` is served."""
-    return os.environ.get("CHANNELS_INTERNAL_URL", "http://localhost:8001").rstrip("/")
+    return settings.current().CHANNELS_INTERNAL_URL
 
 
 def channels_token() -> str:
@@ -79,7 +78,7 @@ def channels_token() -> str:
     case store's: one token per caller.
     """
     # Read per call: operators may rotate it without restarting the action server.
-    token = os.environ.get("ACTIONS_CHANNELS_TOKEN", "").strip()
+    token = settings.current().ACTIONS_CHANNELS_TOKEN
     path = pending.ROOT / "var" / "actions_channels_token"
     if not token and path.is_file():
         token = path.read_text().strip()

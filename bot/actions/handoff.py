@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import casestore_client as store
+from bot.actions.city import current_city
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,23 @@ DETAIL_SLOTS = (
     "contact_phone",
     "info_case_number",
 )
-UNAVAILABLE = (
-    "Sorry, I can't reach our agents right now. I can keep helping you here, "
-    "or you can call 311 (404-546-0311) on weekdays."
-)
+def unavailable_text(city: dict) -> str:
+    """What the resident hears when the live chat desk cannot be reached."""
+    return ("Sorry, I can't reach our agents right now. I can keep helping you here, "
+            f"or you can call {city.get('phone') or '311'} on weekdays.")
+
+
 # On the phone the channels app does the transfer (it knows the agent line and
 # its hours); the assistant only asks for it. The text is what other renderers
 # would show if the marker ever reached them.
 TRANSFER = {"transfer": "agent"}
 TRANSFER_TEXT = "Connecting you with a person."
-NOT_A_CHAT = (
-    "To talk with a person, call 311 (404-546-0311), or send us a text or a web chat "
-    "message and ask for an agent."
-)
+
+
+def not_a_chat_text(city: dict) -> str:
+    """What a resident on a channel without live chat hears on asking for a person."""
+    return (f"To talk with a person, call {city.get('phone') or '311'}, or send us a text "
+            "or a web chat message and ask for an agent.")
 
 
 def _line(event: dict[str, Any]) -> dict[str, str] | None:
@@ -117,7 +122,7 @@ class ActionHandoffToAgent(Action):
             dispatcher.utter_message(text=TRANSFER_TEXT, json_message=TRANSFER)
             return []
         if channel not in CHAT_CHANNELS:
-            dispatcher.utter_message(text=NOT_A_CHAT)
+            dispatcher.utter_message(text=not_a_chat_text(await current_city()))
             return []
         body = {
             "sender_id": sender,
@@ -130,8 +135,9 @@ class ActionHandoffToAgent(Action):
         except store.CaseStoreError as exc:
             # Never the sender or the transcript in a log line: both are personal.
             logger.warning("live chat not opened: %s %s", exc.status, exc.code)
-            dispatcher.utter_message(text=UNAVAILABLE)
+            dispatcher.utter_message(text=unavailable_text(await current_city()))
             return []
         message = (answer or {}).get("message")
-        dispatcher.utter_message(text=str(message) if message else UNAVAILABLE)
+        dispatcher.utter_message(
+            text=str(message) if message else unavailable_text(await current_city()))
         return []

@@ -29,7 +29,6 @@ import (rasa-sdk imports every module of the package at start-up).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
+
+from bot.actions import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = dt.timedelta(seconds=120)  # longer than a case store call plus a notice send
@@ -70,7 +71,7 @@ def now() -> dt.datetime:
 
 def database_url() -> str:
     """``ACTIONS_DATABASE_URL``, else the SQLite file ``var/actions.sqlite3``."""
-    url = os.environ.get("ACTIONS_DATABASE_URL", "").strip()
+    url = settings.current().ACTIONS_DATABASE_URL
     return url or f"sqlite:///{ROOT / 'var' / 'actions.sqlite3'}"
 
 

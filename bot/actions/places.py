@@ -8,7 +8,6 @@ named places ("Five Points", "Piedmont Park") with their address and lat/long.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,9 +15,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.actions import settings
+
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "config" / "places.yml"
 
-# Street types as residents say or type them, with the USPS abbreviation.
+# Street types as residents say or type them, with the USPS abbreviation; the case
+# store's table (casestore/addresses.py) is tested against the same list of examples.
 STREET_TYPES = {
     "street": "St",
     "st": "St",
@@ -52,6 +54,9 @@ STREET_TYPES = {
     "square": "Sq",
     "sq": "Sq",
     "alley": "Aly",
+    "aly": "Aly",
+    "plaza": "Plz",
+    "plz": "Plz",
 }
 
 
@@ -181,7 +186,7 @@ def gazetteer() -> Gazetteer:
     A missing file gives an empty gazetteer: locations are then kept in the
     resident's words, tidied, instead of completed.
     """
-    path = Path(os.environ.get("PLACES_FILE") or DEFAULT_FILE)
+    path = Path(settings.current().PLACES_FILE)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:

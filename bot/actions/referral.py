@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import casestore_client as store
+from bot.actions.city import current_city
 from bot.actions.context import latest_intent
 from bot.actions.safety import guarded
 
@@ -51,7 +52,8 @@ class ActionGiveReferral(Action):
         except store.CaseStoreError:
             referral = None
         referral = referral or FALLBACK[topic]
+        short_name = (await current_city()).get("short_name") or "The City"
         dispatcher.utter_message(
-            text=referral_text(referral) + " ATL311 doesn't file a case for this."
+            text=referral_text(referral) + f" {short_name} doesn't file a case for this."
         )
         return []

@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import attributes as attrs
 from bot.actions import casestore_client as store
 from bot.actions.addresses import check_address
+from bot.actions.city import current_city
 from bot.actions.context import latest_intent, latest_text, sender_phone, shared_location
 from bot.actions.extract import parse_contact
 from bot.actions.parsing import (
@@ -84,18 +85,16 @@ async def service_attribute_list(service_code: str | None) -> list[dict]:
     return store.service_attributes(await service_info(service_code))
 
 
-async def city_facts() -> tuple[list[str], str, dict | None]:
-    """Return the catalog city's names, state and bounding box (Atlanta defaults offline)."""
-    try:
-        city = (await store.acall(store.get_catalog)).get("city") or {}
-    except store.CaseStoreError:
-        city = {}
-    return city.get("city_names") or ["Atlanta"], city.get("state") or "GA", city.get("bbox")
+async def city_facts() -> tuple[list[str], str, dict | None, str]:
+    """Return the catalog city's names, state, bounding box and short name."""
+    city = await current_city()
+    names = list(city.get("city_names") or [city.get("name") or ""])
+    return names, str(city.get("state") or ""), city.get("bbox"), str(city.get("short_name") or "")
 
 
 async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], str | None]:
     """Validate a location answer: slot values to set, or the problem to tell the resident."""
-    names, state, bbox = await city_facts()
+    names, state, bbox, short_name = await city_facts()
     point = shared_location(tracker)
     if point:
         lat, long = point
@@ -104,8 +103,8 @@ async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], s
             and bbox["min_long"] <= long <= bbox["max_long"]
         ):
             return {}, (
-                "That shared location looks outside the City of Atlanta. "
-                "Please send an Atlanta address, or say cancel."
+                f"That shared location looks outside the City of {names[0]}. "
+                f"Please send an address in {names[0]}, or say cancel."
             )
         return {
             "location": f"Shared location ({lat:.5f}, {long:.5f})",
@@ -116,7 +115,7 @@ async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], s
     if checked.problem == "outside_city":
         return {}, (
             f"That looks like it's in {checked.place}, outside the City of {names[0]}. "
-            "ATL311 can only file for places in the city: please send an address in "
+            f"{short_name} can only file for places in the city: please send an address in "
             f"{names[0]}, or say cancel."
         )
     if checked.problem:

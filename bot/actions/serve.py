@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 
 def main() -> None:
     """Configure logging, build the action server app and serve it until stopped."""
+    from bot.actions.settings import current as current_settings
+
+    current = current_settings()
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=current.LOG_LEVEL.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Imported here so `python -m bot.actions.serve --help`-style tooling stays light.
     from rasa_sdk.endpoint import create_app
 
-    host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
-    port = int(os.environ.get("ACTIONS_PORT", "5055"))
+    host, port = current.ACTIONS_HOST, current.ACTIONS_PORT
     from bot.actions.filing_worker import run_worker
 
     app = create_app("bot.actions", cors_origins=None)
