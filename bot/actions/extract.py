@@ -578,11 +578,23 @@ class Mined:
         out, last = [], 0
         for span in sorted(self.consumed, key=lambda s: s.start):
             if span.slot in slots and span.start >= last:
-                out.append(self.text[last : span.start])
+                # "email me at" without the address says nothing: it goes too.
+                out.append(_CONTACT_LEAD_IN.sub("", self.text[last : span.start]))
                 last = span.end
         out.append(self.text[last:])
         joined = re.sub(r"\s+([,.!?])", r"\1", " ".join("".join(out).split()))
         return joined.lstrip(" ,;:.-").rstrip(" ,;-")
+
+
+# The words that only introduce a contact detail, right before it.
+_CONTACT_LEAD_IN = re.compile(
+    r"[,;]?\s*(?:and\s+)?(?:please\s+)?"
+    r"(?:(?:e-?mail|text|call|reach|contact|write)\s+(?:me|us)(?:\s+(?:back|at|on))*"
+    r"|(?:my\s+)?(?:e-?mail|phone|number|cell|mobile)(?:\s+(?:address|number))?(?:\s+is)?"
+    r"|(?:mi\s+)?(?:correo|tel[eé]fono|n[uú]mero|celular)(?:\s+es)?"
+    r"|escr[ií]b[ae]nme(?:\s+a)?|ll[aá]menme(?:\s+al)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def mine(text: str, attributes: list[dict], now: dt.datetime,

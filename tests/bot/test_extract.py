@@ -291,3 +291,17 @@ def test_a_free_text_question_is_answered_by_the_catalogs_answer_words(service, 
 
 def test_no_free_text_answer_is_invented():
     assert mined("dead_animal", "the road is a mess near my house").attributes == {}
+
+
+@pytest.mark.parametrize(("text", "description"), [
+    ("there is a huge pothole at 412 Boulevard SE, email me at a.resident@example.org",
+     "there is a huge pothole at 412 Boulevard SE"),
+    ("trash not picked up. my email is a@example.org thanks", "trash not picked up. thanks"),
+    ("text me at 404-555-0123 when it's fixed", "when it's fixed"),
+    ("hay un bache, mi correo es ana@example.org", "hay un bache"),
+    ("the email system at the library is down, a@example.org",
+     "the email system at the library is down"),
+])
+def test_the_words_that_only_introduce_a_contact_detail_leave_the_description_with_it(
+        text, description):
+    assert mine(text, [], THURSDAY).remainder() == description
