@@ -30,6 +30,8 @@ class Author:
         return cls("staff", user.id, user.name)
 
 
-SYSTEM = Author("system", None, "ATL311")
-SERVICE = Author("service", None, "ATL311 assistant")
+# Stored on activity rows and shown to staff; the public views label them from
+# the catalog's city block (casestore/disclosure.py).
+SYSTEM = Author("system", None, "311")
+SERVICE = Author("service", None, "311 assistant")
 RESIDENT = Author("resident", None, "Resident")

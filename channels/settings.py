@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "CITY_NAME": "",
     "CATALOG_PATH": "config/catalog.yml",
     # The number the IVR's "0" dials during staffed hours (a phone line, not a text).
-    "AGENT_PHONE_NUMBER": "+14045460311",
+    "AGENT_PHONE_NUMBER": "",  # empty: the catalog's 311 number, dialled as +1NXXNXXXXXX
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_FROM_NUMBER": "",
@@ -161,6 +161,14 @@ def _catalog_city(path: str) -> tuple[str, str]:
     return str(city.get("name") or ""), (numbers[-1].strip() if numbers else "")
 
 
+def _dialable(number: str) -> str:
+    """A North American number as written ("404-546-0311") in E.164 ("+14045460311")."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) == 10:
+        return f"+1{digits}"
+    return f"+{digits}" if len(digits) == 11 and digits.startswith("1") else ""
+
+
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the settings: ``overrides`` first, then the environment, then DEFAULTS."""
     settings: dict[str, Any] = {}
@@ -183,6 +191,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         name, phone = _catalog_city(settings["CATALOG_PATH"])
         settings["CITY_NAME"] = settings["CITY_NAME"] or name
         settings["CITY_311_PHONE"] = settings["CITY_311_PHONE"] or phone
+    if not settings["AGENT_PHONE_NUMBER"]:
+        settings["AGENT_PHONE_NUMBER"] = _dialable(settings["CITY_311_PHONE"])
     if not settings["CHANNELS_DATABASE_URL"]:
         Path("var").mkdir(exist_ok=True)
         settings["CHANNELS_DATABASE_URL"] = f"sqlite:///{Path('var/channels.sqlite3').resolve()}"

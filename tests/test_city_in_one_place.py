@@ -22,8 +22,6 @@ TEMPLATE_FOLDERS = ("casestore/templates", "channels/templates", "channels/stati
 # Strings in these modules are not what residents read.
 NOT_RESIDENT_FACING = {
     "casestore/numbering.py": "the case-number prefixes accepted when parsing, as a fallback",
-    "casestore/api/openapi.py": "the API document's title, read by integrators",
-    "casestore/authors.py": "author names stored on activity rows, shown to staff",
 }
 
 

@@ -28,7 +28,8 @@ def _errors(*codes: int) -> dict:
 
 
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
-           "description": "Case number; 26000123, 26-000123, #26000123, ATL-26000123..."}
+           "description": ("Case number; 26000123, 26-000123, #26000123, or with one of "
+                           "the catalog's case_number_prefixes (XYZ-26000123)")}
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
 _NNUM = {"type": "number", "nullable": True}
@@ -144,9 +145,10 @@ _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": _STR, "message": _STR, "fields": {"type": "object"}}}
 
 
-def openapi_document() -> dict:
+def openapi_document(title: str = "311 case store API") -> dict:
     """Return the OpenAPI 3.0 document as a dict (with the live chat paths merged in)."""
     document = _core_document()
+    document["info"]["title"] = title
     from ..livechat.openapi import livechat_paths
 
     document["paths"].update(livechat_paths())
@@ -163,7 +165,7 @@ def _core_document() -> dict:
         "cases": {"type": "array", "items": _ref("Case")}}}
     return {
         "openapi": "3.0.3",
-        "info": {"title": "ATL311 case store API", "version": "1",
+        "info": {"title": "311 case store API", "version": "1",
                  "description": "Cases, their activity and the service catalog. See docs/api.md."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {}],

@@ -65,7 +65,7 @@ def services():
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3 document of this API."""
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(f"{get_catalog().city.short_name} case store API"))
 
 
 def idempotency_scope() -> str:

@@ -316,3 +316,10 @@ def test_when_rasa_is_down_the_caller_hears_one_moment_then_the_311_number(
                 "&amp;", "&")
     assert "404-546-0311" in body
     assert body.endswith("<Hangup /></Response>")
+
+
+def test_without_an_agent_number_0_dials_the_catalogs_311_number(channels_app, fake_rasa):
+    body = post_twilio(channels_app(AGENT_PHONE_NUMBER="", CITY_311_PHONE="404-546-0311")
+                       .test_client(), "/voice/gather?turn=1&step=menu",
+                       {**CALL, "Digits": "0"}).get_data(as_text=True)
+    assert body.endswith("<Dial>+14045460311</Dial></Response>")
