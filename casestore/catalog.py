@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 # Who a service is about: a place (its cases are public, within limits) or a person
@@ -31,14 +31,40 @@ class CatalogError(ValueError):
     """The catalog file is malformed; the message names the file and line."""
 
 
+# ((field, ((language, text), ...)), ...): a translatable field's text in every declared
+# language. The field itself holds the catalog's language (the default, or the one
+# ``Catalog.in_language`` chose), so code that reads ``service.name`` needs no change.
+Texts = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+
+class _Translatable:
+    """What the catalog's dataclasses with resident-facing text share."""
+
+    texts: Texts
+
+    def translations(self, name: str) -> dict[str, str]:
+        """Return ``{language: text}`` of the field ``name`` (empty for a one-language catalog)."""
+        return next((dict(by_lang) for field_name, by_lang in self.texts if field_name == name),
+                    {})
+
+    def _in_language(self, lang: str, **changes: Any):
+        """Return a copy whose translatable fields are in ``lang`` (kept when it lacks one)."""
+        for name, by_lang in self.texts:
+            text = dict(by_lang).get(lang)
+            if text is not None:
+                changes[name] = text
+        return replace(self, **changes) if changes else self
+
+
 @dataclass(frozen=True)
-class AttributeValue:
+class AttributeValue(_Translatable):
     """One choice of a list attribute, with everyday words for it per language."""
 
     key: str
     name: str
     # ((language, (synonym, ...)), ...): the assistant maps these words to ``key``.
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    texts: Texts = ()  # ``name`` in every language
 
     def to_json(self) -> dict:
         """Return ``{key, name, synonyms: {language: [...]}}`` (docs/api.md's value)."""
@@ -50,7 +76,7 @@ class AttributeValue:
 
 
 @dataclass(frozen=True)
-class Attribute:
+class Attribute(_Translatable):
     """An extra detail a service asks for (an Open311 attribute)."""
 
     code: str
@@ -67,6 +93,11 @@ class Attribute:
     # True: anonymous views show the answer. Only list attributes may be public, since
     # free text is the resident's own words.
     public: bool = False
+    texts: Texts = ()  # ``description`` and ``datatype_description`` in every language
+
+    def in_language(self, lang: str) -> Attribute:
+        """Return the attribute with its texts and its values' names in ``lang``."""
+        return self._in_language(lang, values=tuple(v._in_language(lang) for v in self.values))
 
     def value_keys(self) -> set[str]:
         """Return the allowed keys of a list attribute."""
@@ -91,7 +122,7 @@ class Attribute:
 
 
 @dataclass(frozen=True)
-class Service:
+class Service(_Translatable):
     """A kind of request residents can file, routed to one department."""
 
     code: str
@@ -109,6 +140,12 @@ class Service:
     privacy: str = "public"
     # "block": anonymous views give the location as its hundred block, not the house.
     address_precision: str = "exact"
+    texts: Texts = ()  # ``name``, ``group`` and ``description`` in every language
+
+    def in_language(self, lang: str) -> Service:
+        """Return the service with its texts and its attributes' texts in ``lang``."""
+        return self._in_language(lang, attributes=tuple(a.in_language(lang)
+                                                        for a in self.attributes))
 
     @property
     def private(self) -> bool:
@@ -136,16 +173,17 @@ class Service:
 
 
 @dataclass(frozen=True)
-class Department:
+class Department(_Translatable):
     """A City department that works cases."""
 
     code: str
     name: str
     email: str | None = None  # where department notices (e.g. "reopened") go
+    texts: Texts = ()  # ``name`` in every language
 
 
 @dataclass(frozen=True)
-class Referral:
+class Referral(_Translatable):
     """Someone other than the City who handles a topic (no case is filed)."""
 
     topic: str
@@ -153,6 +191,7 @@ class Referral:
     phone: str
     message: str
     keywords: tuple[str, ...]
+    texts: Texts = ()  # ``name`` and ``message`` in every language
 
     def label(self) -> str:
         """Return "name, phone" as stored in a case's ``referred_to``."""
@@ -170,7 +209,7 @@ class Referral:
 
 
 @dataclass(frozen=True)
-class City:
+class City(_Translatable):
     """The city the catalog describes."""
 
     name: str
@@ -182,6 +221,9 @@ class City:
     case_number_prefixes: tuple[str, ...]
     bbox: dict[str, float]  # min_lat, max_lat, min_long, max_long
     holidays: tuple[dt.date, ...]
+    # Languages residents are served in; the first is the default (docs/i18n.md).
+    languages: tuple[str, ...] = ("en",)
+    texts: Texts = ()  # ``phone`` (a sentence: "311 or ... (outside the city)") in every language
 
     def contains(self, lat: float, long: float) -> bool:
         """Return True when the point is inside the city's rough bounding box."""
@@ -200,6 +242,7 @@ class City:
             "case_number_prefixes": list(self.case_number_prefixes),
             "bbox": dict(self.bbox),
             "holidays": [d.isoformat() for d in self.holidays],
+            "languages": list(self.languages),
         }
 
 
@@ -212,6 +255,33 @@ class Catalog:
     departments: dict[str, Department]
     services: dict[str, Service]
     referrals: tuple[Referral, ...] = field(default=())
+    # The language of this copy's texts: the default, or the one ``in_language`` chose.
+    language: str = ""
+    # language -> the catalog in it, shared by the copies so each is built once.
+    _copies: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, lang: str) -> Catalog:
+        """Return this catalog with every resident-facing text in ``lang``.
+
+        An undeclared ``lang`` gives the default language. Fields stay plain strings, so
+        the copy serves wherever the catalog does (``to_json``, Open311, pages).
+        """
+        languages = self.city.languages
+        lang = lang if lang in languages else languages[0]
+        if lang == (self.language or languages[0]):
+            return self
+        copy = self._copies.get(lang)
+        if copy is None:
+            copy = replace(
+                self,
+                city=self.city._in_language(lang),
+                departments={c: d._in_language(lang) for c, d in self.departments.items()},
+                services={c: s.in_language(lang) for c, s in self.services.items()},
+                referrals=tuple(r._in_language(lang) for r in self.referrals),
+                language=lang,
+            )
+            self._copies[lang] = copy
+        return copy
 
     def service(self, code: str) -> Service | None:
         """Return the service with ``code`` or None."""
@@ -297,6 +367,8 @@ class _Reader:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        # The city's languages, the default first: set once the city block is read.
+        self.languages: tuple[str, ...] = ("en",)
 
     def fail(self, line: int, message: str) -> CatalogError:
         return CatalogError(f"{self.path}, line {line}: {message}")
@@ -316,6 +388,39 @@ class _Reader:
 
     def line_of(self, m: _Map, key: str) -> int:
         return m.lines.get(key, m.line)
+
+    def text(self, m: _Map, key: str, *, required: bool = True) -> tuple[str, Texts]:
+        """Return a translatable field: its default-language text and every language's.
+
+        The field is a plain string (the default language) or ``{en: ..., es: ...}``;
+        a catalog with several languages needs the mapping, with each of them and no
+        other, so no resident meets a text in the wrong language.
+        """
+        value = self.get(m, key, object, required=required, default="")
+        line = self.line_of(m, key)
+        default, *others = self.languages
+        if not isinstance(value, (str, _Map)):
+            raise self.fail(line, f"{key!r} must be text or a mapping of languages to text, "
+                            f"not {value!r} (quote Yes/No)")
+        if isinstance(value, str):
+            if value and others:
+                raise self.fail(line, f"{key!r} lacks {', '.join(others)}: write it as "
+                                + "{" + ", ".join(f"{lang}: ..." for lang in self.languages)
+                                + "}")
+            return value, ()
+        for lang, text in value.items():
+            if lang not in self.languages:
+                raise self.fail(value.lines[lang], f"{key!r}: {lang!r} is not one of the "
+                                f"catalog's languages (city.languages: "
+                                f"{', '.join(self.languages)})")
+            if not isinstance(text, str) or not text.strip():
+                raise self.fail(value.lines[lang], f"{key!r} in {lang!r} must be non-empty "
+                                f"text, not {text!r} (quote Yes/No)")
+        missing = [lang for lang in self.languages if lang not in value]
+        if missing:
+            raise self.fail(value.line, f"{key!r} lacks {', '.join(missing)}")
+        by_lang = tuple((lang, value[lang]) for lang in self.languages)
+        return value[default], ((key, by_lang),)
 
     def strings(self, m: _Map, key: str, *, required: bool = True) -> tuple[str, ...]:
         items = self.get(m, key, list, required=required, default=_List())
@@ -358,7 +463,7 @@ def _check_synonyms_distinct(r: _Reader, code: str, raw_values: _List,
     """A word may stand for one value of an attribute only (its key, name or synonym)."""
     owner: dict[str, str] = {}
     for raw, value in zip(raw_values, values, strict=True):
-        words = [value.key.replace("_", " "), value.name]
+        words = [value.key.replace("_", " "), value.name, *value.translations("name").values()]
         words += [w for _, ws in value.synonyms for w in ws]
         for word in words:
             folded = fold_words(word)
@@ -378,8 +483,8 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
     raw_values = r.get(m, "values", list, required=False, default=_List())
     for v in raw_values:
         key = str(r.get(v, "key", (str, int)))
-        values.append(AttributeValue(key=key, name=r.get(v, "name", str),
-                                     synonyms=_synonyms(r, v)))
+        name, texts = r.text(v, "name")
+        values.append(AttributeValue(key=key, name=name, synonyms=_synonyms(r, v), texts=texts))
     _check_synonyms_distinct(r, code, raw_values, values)
     if datatype.endswith("valuelist") and not values:
         raise r.fail(m.line, f"attribute {code!r}: a list attribute needs 'values'")
@@ -389,16 +494,19 @@ def _attribute(r: _Reader, m: _Map, index: int) -> Attribute:
     if public and not datatype.endswith("valuelist"):
         raise r.fail(r.line_of(m, "public"), f"attribute {code!r}: only list attributes may be "
                      "public (free text is the resident's own words)")
+    description, description_texts = r.text(m, "description")
+    datatype_description, datatype_texts = r.text(m, "datatype_description", required=False)
     return Attribute(
         code=code,
-        description=r.get(m, "description", str),
+        description=description,
         datatype=datatype,
-        datatype_description=r.get(m, "datatype_description", str, required=False, default=""),
+        datatype_description=datatype_description,
         required=r.get(m, "required", bool, required=False, default=False),
         order=r.get(m, "order", int, required=False, default=index + 1),
         values=tuple(values),
         answer_words=_synonyms(r, m, "answer_words"),
         public=public,
+        texts=description_texts + datatype_texts,
     )
 
 
@@ -424,18 +532,22 @@ def _service(r: _Reader, m: _Map, departments: dict[str, Department]) -> Service
         if shown is not None:
             raise r.fail(m.line, f"service {code!r} is private: its attribute {shown.code!r} "
                          "cannot be public")
+    name, name_texts = r.text(m, "name")
+    group, group_texts = r.text(m, "group")
+    description, description_texts = r.text(m, "description", required=False)
     return Service(
         code=code,
-        name=r.get(m, "name", str),
+        name=name,
         department=dept,
-        group=r.get(m, "group", str),
+        group=group,
         target_days=target_days,
-        description=r.get(m, "description", str, required=False, default=""),
+        description=description,
         keywords=r.strings(m, "keywords", required=False),
         attributes=tuple(sorted(attributes, key=lambda a: a.order)),
         withdrawable=r.get(m, "withdrawable", bool, required=False, default=True),
         privacy=privacy,
         address_precision=precision,
+        texts=name_texts + group_texts + description_texts,
     )
 
 
@@ -456,17 +568,34 @@ def _city(r: _Reader, m: _Map) -> City:
     for i, day in enumerate(holidays):
         if not isinstance(day, dt.date):
             raise r.fail(holidays.lines[i], f"holiday {day!r} is not an ISO date (YYYY-MM-DD)")
+    # The city block declares the languages, so they are known before its own texts.
+    r.languages = _languages(r, m)
+    phone, phone_texts = r.text(m, "phone")
     return City(
         name=r.get(m, "name", str),
         short_name=r.get(m, "short_name", str),
-        phone=r.get(m, "phone", str),
+        phone=phone,
         timezone=r.get(m, "timezone", str),
         state=r.get(m, "state", str),
         city_names=r.strings(m, "city_names"),
         case_number_prefixes=r.strings(m, "case_number_prefixes", required=False),
         bbox=bbox,
         holidays=tuple(sorted(holidays)),
+        languages=r.languages,
+        texts=phone_texts,
     )
+
+
+def _languages(r: _Reader, m: _Map) -> tuple[str, ...]:
+    """Return the city's declared languages (ISO 639-1 codes), default ``("en",)``."""
+    languages = r.strings(m, "languages", required=False) or ("en",)
+    for code in languages:
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise r.fail(r.line_of(m, "languages"), f"languages: {code!r} is not a language "
+                         "code such as en or es")
+    if len(set(languages)) != len(languages):
+        raise r.fail(r.line_of(m, "languages"), "languages: a language is listed twice")
+    return languages
 
 
 def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
@@ -483,13 +612,15 @@ def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
     if not isinstance(root, _Map):
         raise r.fail(1, "the catalog must be a mapping with city, departments, services")
     city = _city(r, r.get(root, "city", _Map))
+    r.languages = city.languages
     departments: dict[str, Department] = {}
     for d in r.get(root, "departments", list):
         code = r.get(d, "code", str)
         if code in departments:
             raise r.fail(d.line, f"department {code!r} is listed twice")
         email = r.get(d, "email", str, required=False)
-        departments[code] = Department(code=code, name=r.get(d, "name", str), email=email)
+        name, texts = r.text(d, "name")
+        departments[code] = Department(code=code, name=name, email=email, texts=texts)
     services: dict[str, Service] = {}
     for s in r.get(root, "services", list):
         service = _service(r, s, departments)
@@ -501,12 +632,16 @@ def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
         topic = r.get(ref, "topic", str)
         if topic not in REFERRAL_TOPICS:
             raise r.fail(r.line_of(ref, "topic"), f"topic must be one of {REFERRAL_TOPICS}")
+        name, name_texts = r.text(ref, "name")
+        message, message_texts = r.text(ref, "message")
         referrals.append(Referral(
-            topic=topic, name=r.get(ref, "name", str), phone=r.get(ref, "phone", str),
-            message=r.get(ref, "message", str), keywords=r.strings(ref, "keywords"),
+            topic=topic, name=name, phone=r.get(ref, "phone", str), message=message,
+            keywords=r.strings(ref, "keywords"), texts=name_texts + message_texts,
         ))
-    return Catalog(path=path, city=city, departments=departments, services=services,
-                   referrals=tuple(referrals))
+    catalog = Catalog(path=path, city=city, departments=departments, services=services,
+                      referrals=tuple(referrals), language=city.languages[0])
+    catalog._copies[catalog.language] = catalog
+    return catalog
 
 
 def load_catalog(path: str | Path) -> Catalog:
@@ -516,6 +651,30 @@ def load_catalog(path: str | Path) -> Catalog:
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the catalog: {exc.strerror}") from None
     return parse_catalog(text, str(path))
+
+
+def requested_language(languages: tuple[str, ...]) -> str | None:
+    """Return the language this request asks for among ``languages``, or None.
+
+    The ``locale`` query parameter decides when present (``es``, ``es-US``, ``es_US``:
+    the primary subtag counts); otherwise the first of ``Accept-Language``'s languages,
+    by quality, that the catalog has. An unknown language gives None (the default).
+    """
+    if not has_request_context():
+        return None
+    locale = request.args.get("locale")
+    candidates = [locale] if locale is not None else [v for v, _ in request.accept_languages]
+    for candidate in candidates:
+        code = candidate.strip().lower().replace("_", "-").split("-", 1)[0]
+        if code in languages:
+            return code
+    return None
+
+
+def in_request_language(catalog: Catalog) -> Catalog:
+    """Return ``catalog`` in the language the request asks for (``requested_language``)."""
+    lang = requested_language(catalog.city.languages)
+    return catalog.in_language(lang) if lang else catalog
 
 
 def get_catalog() -> Catalog:

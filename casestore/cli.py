@@ -145,7 +145,8 @@ def register_cli(app) -> None:
         except CatalogError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{target}: ok ({len(catalog.departments)} departments, "
-                   f"{len(catalog.services)} services, {len(catalog.referrals)} referrals)")
+                   f"{len(catalog.services)} services, {len(catalog.referrals)} referrals; "
+                   f"languages {', '.join(catalog.city.languages)})")
 
     @app.cli.command("export-csv")
     @click.option("--out", type=click.Path(dir_okay=False), default=None,

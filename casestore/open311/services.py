@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from ..catalog import in_request_language
 from ..limits import lookup_limit, rate_limited
 from .blueprint import bp
 from .context import catalog, city_tz, endpoint_url, setting
@@ -52,16 +53,23 @@ def discovery(fmt: str):
 @bp.get(f"/services.{FMT}")
 @rate_limited(lookup_limit, ("GET",), scope=OPEN311_CATALOG)
 def services(fmt: str):
-    """GET services: every service in the catalog."""
-    entries = [service_entry(service) for service in catalog().services.values()]
-    return respond(fmt, "services", entries)
+    """GET services: every service in the catalog, in ``?locale=``/Accept-Language's language."""
+    listed = in_request_language(catalog()).services.values()
+    entries = [service_entry(service) for service in listed]
+    return _varies(respond(fmt, "services", entries))
 
 
 @bp.get(f"/services/<service_code>.{FMT}")
 @rate_limited(lookup_limit, ("GET",), scope=OPEN311_CATALOG)
 def service(service_code: str, fmt: str):
     """GET a service definition: the attributes a request of this service takes."""
-    found = catalog().service(service_code)
+    found = in_request_language(catalog()).service(service_code)
     if found is None:
         raise Open311Error(404, "service_code was not found")
-    return respond(fmt, "service_definition", service_definition(found))
+    return _varies(respond(fmt, "service_definition", service_definition(found)))
+
+
+def _varies(response):
+    """Mark a catalog document as depending on Accept-Language, for caches in between."""
+    response.vary.add("Accept-Language")
+    return response

@@ -116,3 +116,49 @@ def test_a_free_text_question_serves_its_answer_words_and_others_serve_none(cs_c
     assert "deer" in animal["answer_words"]["en"] and "venado" in animal["answer_words"]["es"]
     pothole = next(s for s in body["services"] if s["service_code"] == "pothole")
     assert "answer_words" not in pothole["attributes"][0]
+
+
+BILINGUAL = (BASE.replace("departments:", "  languages: [en, es]\ndepartments:")
+             .replace("{code: DOT, name: Transportation}", "{code: DOT, name: {en: T, es: T}}")
+             .replace("    name: Pothole\n", "    name: {en: Pothole, es: Bache}\n")
+             .replace("    group: Streets\n", "    group: {en: Streets, es: Calles}\n")
+             .replace("description: How big?", "description: {en: How big, es: Qué tan grande}")
+             .replace("name: Small\n", "name: {en: Small, es: Chico}\n")
+             .replace("name: Large\n", "name: {en: Large, es: Grande}\n"))
+
+
+def test_a_bilingual_catalog_keeps_synonyms_per_language_in_every_language():
+    catalog = parse_catalog(BILINGUAL, "bi.yml")
+    for lang, small_name in (("en", "Small"), ("es", "Chico")):
+        size = catalog.in_language(lang).service("pothole").attribute("size")
+        assert size.to_json()["values"][0] == {
+            "key": "small", "name": small_name, "synonyms": {"en": ["tiny"], "es": ["pequeño"]}}
+
+
+def test_a_translated_value_name_counts_as_a_word_for_that_value_only():
+    # "Grande" is large's Spanish name: also a synonym of small would make answers ambiguous.
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(BILINGUAL.replace("es: [pequeño]", "es: [pequeño, grande]"), "bi.yml")
+    assert "'Grande' is a synonym of both 'small' and 'large'" in str(caught.value)
+    # A value's own name in any language may repeat among its synonyms.
+    parse_catalog(BILINGUAL.replace("es: [pequeño]", "es: [pequeño, chico]"), "bi.yml")
+
+
+def test_the_spanish_services_document_keeps_synonyms_and_answer_words(cs_client):
+    en = cs_client.get("/api/v1/services").get_json()
+    es = cs_client.get("/api/v1/services?locale=es").get_json()
+
+    def words(body):
+        return [(s["service_code"], a["code"], a.get("answer_words"),
+                 [(v["key"], v["synonyms"]) for v in a["values"]])
+                for s in body["services"] for a in s["attributes"]]
+
+    assert words(es) == words(en)
+
+
+def test_every_list_value_has_several_spanish_synonyms(cs_client):
+    body = cs_client.get("/api/v1/services").get_json()
+    thin = [(s["service_code"], a["code"], v["key"])
+            for s in body["services"] for a in s["attributes"] for v in a["values"]
+            if len(v["synonyms"].get("es", [])) < 3]
+    assert thin == []

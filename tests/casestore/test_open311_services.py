@@ -132,3 +132,65 @@ def test_another_jurisdiction_id_answers_404(o311, fmt, path):
 def test_a_format_other_than_xml_or_json_is_not_served(o311):
     assert o311.get(f"{BASE}/services.html").status_code == 404
 
+
+
+# --- the catalog's texts in the resident's language (locale / Accept-Language) ---------
+
+SPANISH = [
+    ({"locale": "es"}, {}),
+    ({"locale": "es-US"}, {}),
+    ({}, {"Accept-Language": "es-US,es;q=0.9,en;q=0.8"}),
+    ({}, {"Accept-Language": "es"}),
+]
+
+
+@pytest.mark.parametrize(("query", "headers"), SPANISH)
+def test_services_json_speaks_spanish_by_locale_or_accept_language(o311, query, headers):
+    response = o311.get(f"{BASE}/services.json", query_string=query, headers=headers)
+    assert "Accept-Language" in response.headers["Vary"]
+    by_code = {s["service_code"]: s for s in response.get_json()}
+    assert by_code["pothole"]["service_name"] == "Bache"
+    assert by_code["pothole"]["group"] == "Calles y tránsito"
+    assert by_code["pothole"]["description"].startswith("Un hoyo o pavimento roto")
+    assert by_code["streetlight_out"]["service_name"] == "Alumbrado público apagado"
+    # Codes and keywords are not texts: they stay as they are.
+    assert "pothole" in by_code["pothole"]["keywords"].split(", ")
+
+
+@pytest.mark.parametrize(("query", "headers"), SPANISH)
+def test_service_definition_speaks_spanish_by_locale_or_accept_language(o311, query, headers):
+    body = o311.get(f"{BASE}/services/pothole.json", query_string=query,
+                    headers=headers).get_json()
+    size, lane = body["attributes"]
+    assert size["description"] == "¿Qué tan grande es el bache?"
+    assert size["datatype_description"].startswith("Pequeño (menos que un plato)")
+    assert size["values"] == [{"key": "small", "name": "Pequeño"},
+                              {"key": "medium", "name": "Mediano"},
+                              {"key": "large", "name": "Grande"}]
+    assert lane["values"] == [{"key": "yes", "name": "Sí"}, {"key": "no", "name": "No"}]
+
+
+def test_spanish_xml_is_well_formed_utf8(o311):
+    root = parse_xml(o311.get(f"{BASE}/services/pothole.xml", query_string={"locale": "es"}))
+    assert root.find("attributes/attribute").findtext("description") == (
+        "¿Qué tan grande es el bache?")
+    services = parse_xml(o311.get(f"{BASE}/services.xml", headers={"Accept-Language": "es"}))
+    names = {s.findtext("service_code"): s.findtext("service_name") for s in services}
+    assert names["pothole"] == "Bache"
+
+
+@pytest.mark.parametrize("path", ["services.json", "services.xml", "services/pothole.json",
+                                  "services/pothole.xml"])
+@pytest.mark.parametrize(("query", "headers"), [
+    ({}, {}), ({"locale": "fr"}, {}), ({"locale": "en"}, {"Accept-Language": "es"}),
+    ({}, {"Accept-Language": "en-US,en;q=0.9"}), ({}, {"Accept-Language": "zh-CN"}),
+])
+def test_without_a_known_locale_the_documents_are_the_default_ones(o311, path, query, headers):
+    plain = o311.get(f"{BASE}/{path}", headers={"Accept-Language": ""}).get_data()
+    assert o311.get(f"{BASE}/{path}", query_string=query, headers=headers).get_data() == plain
+    assert b"Bache" not in plain
+
+
+def test_an_unknown_service_in_spanish_is_still_a_404(o311):
+    response = o311.get(f"{BASE}/services/no_such_service.json", query_string={"locale": "es"})
+    assert error_descriptions(response, "json", 404) == ["service_code was not found"]
