@@ -48,6 +48,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_login(app)
 
+    from .i18n import init_i18n
+
+    init_i18n(app)
+
     from .pages import init_pages
 
     # The pages kernel: what every page blueprint below shares (cookies, CSRF, filters).

@@ -13,7 +13,7 @@ import json
 import secrets
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,8 @@ from .catalog import Catalog
 from .config import public_url
 from .disclosure import record_view
 from .errors import IdempotencyMismatchError, NotFoundError, ValidationError
-from .models import Activity, Case, StaffUser, utcnow
+from .i18n import default_language, languages, normalize_language
+from .models import Activity, Case, Resident, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
 
@@ -78,6 +79,7 @@ def create_case(
     media = v.media_urls(problems, data.get("media_urls"))
     requester = v.contact(problems, data.get("requester"), "requester")
     answers = v.attributes(problems, service, data.get("attributes")) if service else {}
+    language = case_language(problems, data.get("language"))
     problems.raise_if_any()
 
     now = utcnow()
@@ -93,6 +95,7 @@ def create_case(
         attributes=answers,
         media_urls=media,
         channel=channel,
+        language=language,
         requester_name=requester["name"],
         requester_email=requester["email"],
         requester_phone=requester["phone"],
@@ -116,6 +119,7 @@ def create_case(
         session.add(opened)
         session.flush()
         enqueue(session, case, "opened", opened)
+        _give_account_language(session, case)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -124,6 +128,40 @@ def create_case(
             raise
         return existing, False
     return case, True
+
+
+def case_language(problems: v.Problems, value: object, field: str = "language") -> str:
+    """Return the case's language from a ``language`` field: a tag's primary subtag
+    ("es-US" -> "es") when the catalog declares it, the catalog's default when absent.
+
+    Anything else is a malformed request (400), so nothing is filed in a language no
+    notice could be written in.
+    """
+    if value is None or value == "":
+        return default_language()
+    if not isinstance(value, str):
+        problems.wrong_type(field, "a language code string such as \"en\" or \"es-US\"")
+        return default_language()
+    code = normalize_language(value)
+    if code is None:
+        problems.add(field, f"must be one of this city's languages ({', '.join(languages())}); "
+                            "a tag such as es-US counts as es", wrong_type=True)
+        return default_language()
+    return code
+
+
+def _give_account_language(session: Session, case: Case) -> None:
+    """Give a resident account with the requester's email the case's language, when it has
+    none yet (the account's first case decides; a choice on /account is never overwritten)."""
+    if not case.requester_email:
+        return
+    session.execute(
+        update(Resident)
+        .where(func.lower(Resident.email) == case.requester_email.lower(),
+               Resident.language.is_(None))
+        .values(language=case.language)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def body_fingerprint(data: dict) -> str:
@@ -185,8 +223,9 @@ def _iso(value) -> str | None:
 
 
 def full_view(case: Case, catalog: Catalog) -> dict:
-    """Return ``CaseFull``: the public view plus requester, followers, internal entries and
-    any pending withdrawal request (``withdrawal_requested``, ``withdrawal``)."""
+    """Return ``CaseFull``: the public view plus requester, followers, internal entries, the
+    resident's ``language`` and any pending withdrawal request (``withdrawal_requested``,
+    ``withdrawal``)."""
     view = record_view(case, catalog)
     view["requester"] = {
         "name": case.requester_name,
@@ -199,6 +238,7 @@ def full_view(case: Case, catalog: Catalog) -> dict:
          "created_at": _iso(f.created_at)}
         for f in case.followers
     ]
+    view["language"] = case.language
     view["withdrawal_requested"] = case.withdrawal_requested_at is not None
     view["withdrawal"] = withdrawal_view(case)
     return view

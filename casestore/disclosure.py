@@ -27,14 +27,15 @@ from flask import current_app, has_app_context
 
 from .catalog import Catalog, Service
 from .config import public_url
+from .i18n import N_
 from .models import Activity, Case
 
 STATUS_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "in_progress": "In progress",
-    "waiting_for_resident": "Waiting for resident",
-    "closed": "Closed",
+    "new": N_("New"),
+    "acknowledged": N_("Acknowledged"),
+    "in_progress": N_("In progress"),
+    "waiting_for_resident": N_("Waiting for resident"),
+    "closed": N_("Closed"),
 }
 
 # Authors whose public notes are the City speaking.
@@ -42,9 +43,9 @@ CITY_AUTHORS = ("staff", "system")
 # Authors who write on a resident's behalf: the resident's own words.
 RESIDENT_AUTHORS = ("resident", "service")
 AUTHOR_LABELS = {
-    "staff": "City staff",
+    "staff": N_("City staff"),
     # "system" and "service" are the City's line: the catalog's short name (author_label).
-    "resident": "Resident",
+    "resident": N_("Resident"),
 }
 # Keys of an entry's data that say what the City did; anything else (photo URLs,
 # the channel) stays out of public views.

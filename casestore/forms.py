@@ -9,6 +9,7 @@ catalog is read at first use, not at import.
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,18 +35,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from casestore.i18n import N_
 from casestore.models import CLOSE_REASONS, STAFF_ROLES
 
 MIN_PASSWORD = 12
 NOTE_MAX = 4000
 
 CLOSE_REASON_LABELS = {
-    "fixed": "Fixed / resolved",
-    "duplicate": "Duplicate of another case",
-    "not_city_responsibility": "Not the City's responsibility",
-    "no_action_needed": "No action needed",
-    "could_not_locate": "Could not locate the problem",
-    "withdrawn": "Withdrawn by the resident",
+    "fixed": N_("Fixed / resolved"),
+    "duplicate": N_("Duplicate of another case"),
+    "not_city_responsibility": N_("Not the City's responsibility"),
+    "no_action_needed": N_("No action needed"),
+    "could_not_locate": N_("Could not locate the problem"),
+    "withdrawn": N_("Withdrawn by the resident"),
 }
 
 # Staff actions that add one plain timeline entry (kind -> button label).
@@ -61,7 +63,7 @@ INTAKE_CHANNELS = (("phone_agent", "Phone call"), ("fax", "Fax"), ("walk_in", "W
 
 def _strong_password(_form, field) -> None:
     if len(field.data or "") < MIN_PASSWORD:
-        raise ValidationError(f"Use at least {MIN_PASSWORD} characters.")
+        raise ValidationError(gettext("Use at least %(n)s characters.", n=MIN_PASSWORD))
 
 
 class LoginForm(FlaskForm):
@@ -69,9 +71,10 @@ class LoginForm(FlaskForm):
 
     # No address-format check here: signing in only looks the address up, and
     # the first-run admin is ``admin@localhost``, which email validators refuse.
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Sign in")
+    # Labels of resident forms are lazy: shown in the page's language (staff pages: default).
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(lazy_gettext("Sign in"))
 
 
 class ActionForm(FlaskForm):
@@ -222,45 +225,53 @@ class ApiKeyForm(FlaskForm):
 class SignupForm(FlaskForm):
     """A resident creates an account."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), _strong_password])
+    email = EmailField(lazy_gettext("Email"),
+                       validators=[DataRequired(), Email(), Length(max=320)])
+    password = PasswordField(lazy_gettext("Password"),
+                             validators=[DataRequired(), _strong_password])
     confirm = PasswordField(
-        "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+        lazy_gettext("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", lazy_gettext("Passwords differ."))],
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(lazy_gettext("Create account"))
 
 
 class ForgotForm(FlaskForm):
     """Ask for a password reset link."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
-    submit = SubmitField("Send reset link")
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email(), Length(max=320)])
+    submit = SubmitField(lazy_gettext("Send reset link"))
 
 
 class ResetForm(FlaskForm):
     """Set a new password from a reset link."""
 
     token = HiddenField(validators=[InputRequired()])
-    password = PasswordField("New password", validators=[DataRequired(), _strong_password])
+    password = PasswordField(lazy_gettext("New password"),
+                             validators=[DataRequired(), _strong_password])
     confirm = PasswordField(
-        "Repeat new password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+        lazy_gettext("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", lazy_gettext("Passwords differ."))],
     )
-    submit = SubmitField("Set password")
+    submit = SubmitField(lazy_gettext("Set password"))
 
 
 class ResidentNoteForm(FlaskForm):
     """A resident adds a note or a photo link to an open case, or answers a question."""
 
-    note = TextAreaField("Your note or answer", validators=[DataRequired(), Length(max=NOTE_MAX)])
+    note = TextAreaField(lazy_gettext("Your note or answer"),
+                         validators=[DataRequired(), Length(max=NOTE_MAX)])
     photo_url = URLField(
-        "Photo link (optional)", validators=[Optional(), URL(require_tld=False), Length(max=1000)]
+        lazy_gettext("Photo link (optional)"),
+        validators=[Optional(), URL(require_tld=False), Length(max=1000)],
     )
-    submit = SubmitField("Add to case")
+    submit = SubmitField(lazy_gettext("Add to case"))
 
 
 class PublicReopenForm(FlaskForm):
     """The "not fixed?" page behind the signed link in the closed notice."""
 
     token = HiddenField(validators=[InputRequired()])
-    note = TextAreaField("What is still wrong?", validators=[DataRequired(), Length(max=2000)])
-    submit = SubmitField("Reopen my case")
+    note = TextAreaField(lazy_gettext("What is still wrong?"),
+                         validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(lazy_gettext("Reopen my case"))

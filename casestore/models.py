@@ -117,6 +117,12 @@ CHANNELS = (
 
 STAFF_ROLES = ("agent", "department", "supervisor", "admin")
 
+# The language a row gets when nothing chose one. The case service layer always sets
+# the catalog's default (``casestore.i18n.default_language``); this constant is only
+# the fallback for rows written without it, and what migration 0006 gave older cases,
+# which were all served in English.
+FALLBACK_LANGUAGE = "en"
+
 
 class CaseCounter(Base):
     """Last case sequence number issued per two-digit year (``YYNNNNNN``)."""
@@ -149,6 +155,9 @@ class Case(Base):
     # Photo numbers (1 = media_urls[0]) staff made public (migration 0005); the rest stay private.
     public_media = Column(JSON, nullable=False, default=list)
     channel = Column(String(32), nullable=False)
+    # The resident's language (ISO 639-1, one of the catalog's): notices, emails and the
+    # case's pages speak it (migration 0006).
+    language = Column(String(8), nullable=False, default=FALLBACK_LANGUAGE)
 
     # Private: never in a public response, a public page or a log line.
     requester_name = Column(String(200))
@@ -317,6 +326,9 @@ class Resident(Base):
     password_hash = Column(String(200), nullable=False)
     email_confirmed_at = Column(UtcDateTime)
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    # The account's language (migration 0006); None until the resident chooses one on
+    # /account or files a first case with this email, which then sets it.
+    language = Column(String(8))
 
 
 class LiveChat(Base):

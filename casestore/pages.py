@@ -28,6 +28,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
@@ -37,25 +38,27 @@ from casestore.catalog import get_catalog
 from casestore.config import public_url
 from casestore.disclosure import STATUS_LABELS
 from casestore.forms import CLOSE_REASON_LABELS, INTAKE_CHANNELS
+from casestore.i18n import N_
 
+# English msgids (N_): resident pages translate them where shown (``_(a.kind | activity_label)``).
 ACTIVITY_LABELS = {
-    "opened": "Case opened",
-    "acknowledged": "Receipt acknowledged",
-    "update": "Update",
-    "inspection": "Inspection",
-    "repair": "Repair",
-    "follow_up": "Follow-up action",
-    "info_requested": "More information requested",
-    "info_added": "Information added",
-    "reassigned": "Reassigned",
-    "status_changed": "Status changed",
-    "closed": "Closed",
-    "reopened": "Reopened",
-    "followed": "Another resident follows this case",
-    "withdrawal_requested": "Resident asked to withdraw the case",
-    "withdrawal_declined": "Kept open after the withdrawal request",
-    "made_public": "Made public",
-    "made_private": "Made private",
+    "opened": N_("Case opened"),
+    "acknowledged": N_("Receipt acknowledged"),
+    "update": N_("Update"),
+    "inspection": N_("Inspection"),
+    "repair": N_("Repair"),
+    "follow_up": N_("Follow-up action"),
+    "info_requested": N_("More information requested"),
+    "info_added": N_("Information added"),
+    "reassigned": N_("Reassigned"),
+    "status_changed": N_("Status changed"),
+    "closed": N_("Closed"),
+    "reopened": N_("Reopened"),
+    "followed": N_("Another resident follows this case"),
+    "withdrawal_requested": N_("Resident asked to withdraw the case"),
+    "withdrawal_declined": N_("Kept open after the withdrawal request"),
+    "made_public": N_("Made public"),
+    "made_private": N_("Made private"),
 }
 
 CHANNEL_LABELS = dict(INTAKE_CHANNELS) | {
@@ -131,9 +134,9 @@ def _csrf_error(exc: CSRFError):
     return (
         render_template(
             "public/message.html",
-            heading="This form has expired",
-            message="The page was open too long or came from elsewhere. "
-            "Go back, reload it and try again.",
+            heading=gettext("This form has expired"),
+            message=gettext("The page was open too long or came from elsewhere. "
+                            "Go back, reload it and try again."),
             resident=None,
         ),
         400,
@@ -145,8 +148,8 @@ def too_many_requests(exc):
     return (
         render_template(
             "public/message.html",
-            heading="Too many requests",
-            message="Please wait a minute before trying again.",
+            heading=gettext("Too many requests"),
+            message=gettext("Please wait a minute before trying again."),
             resident=None,
         ),
         429,

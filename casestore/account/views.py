@@ -10,6 +10,7 @@ account.
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
 from casestore.activities import add_activity
@@ -20,6 +21,7 @@ from casestore.db import get_session
 from casestore.disclosure import owner_view
 from casestore.errors import CaseStoreError
 from casestore.forms import ForgotForm, LoginForm, ResetForm, ResidentNoteForm, SignupForm
+from casestore.i18n import in_language, normalize_language, page_catalog, page_language
 from casestore.limits import address_limit, no_address, per_address, rate_limited
 from casestore.logs import get_logger
 from casestore.models import Case, Follower, OutboxMessage, Resident, utcnow
@@ -40,9 +42,10 @@ def account_rate_limit() -> str:
 def queue_account_email(resident: Resident, event: str) -> None:
     """Queue an ``account_confirm`` or ``password_reset`` email in the outbox (no commit)."""
     now = utcnow()
+    # The page's language: the email's when the account has none of its own yet.
     get_session().add(OutboxMessage(
         case_id=None, event=event, transport="email", recipient=resident.email,
-        payload={"event": event, "resident_id": resident.id},
+        payload={"event": event, "resident_id": resident.id, "language": page_language()},
         dedupe_key=f"account:{event}:{resident.id}:{now.isoformat()}",
         next_attempt_at=now, created_at=now,
     ))
@@ -58,7 +61,7 @@ def _form_page(form, heading: str, status: int = 200, intro: str = "", hints=Non
 def _message(heading: str, message: str, status: int = 200):
     return render_template(
         "public/message.html", heading=heading, message=message, resident=current_resident(),
-        link=url_for("account.login"), link_text="Sign in",
+        link=url_for("account.login"), link_text=_("Sign in"),
     ), status
 
 
@@ -81,14 +84,14 @@ def signup():
         elif existing.email_confirmed_at is None:
             queue_account_email(existing, "account_confirm")
             get_session().commit()
-        return _message("Check your email",
-                        f"We sent a confirmation link to {form.email.data}. "
-                        f"It works for {CONFIRM_HOURS} hours.")
+        return _message(_("Check your email"),
+                        _("We sent a confirmation link to %(email)s. It works for %(hours)s hours.",
+                          email=form.email.data, hours=CONFIRM_HOURS))
     return _form_page(
-        form, "Create an account", 422 if request.method == "POST" else 200,
-        intro="See every case filed with your email address, on any channel.",
-        hints={"password": "At least 12 characters."},
-        links=[(url_for("account.login"), "I already have an account")],
+        form, _("Create an account"), 422 if request.method == "POST" else 200,
+        intro=_("See every case filed with your email address, on any channel."),
+        hints={"password": _("At least 12 characters.")},
+        links=[(url_for("account.login"), _("I already have an account"))],
     )
 
 
@@ -102,7 +105,8 @@ def confirm(token: str):
     data = read_token("confirm", token, CONFIRM_HOURS * 3600)
     resident = get_session().get(Resident, data.get("r")) if data else None
     if resident is None or resident.email != data.get("e"):
-        return _message("This link does not work", "It is expired or wrong. Sign up again.", 404)
+        return _message(_("This link does not work"),
+                        _("It is expired or wrong. Sign up again."), 404)
     # Only the request whose UPDATE flips the confirmation signs in, even when two race.
     first = get_session().execute(
         update(Resident).where(Resident.id == resident.id, Resident.email_confirmed_at.is_(None))
@@ -110,12 +114,13 @@ def confirm(token: str):
     ).rowcount == 1
     get_session().commit()
     if not first:
-        flash("Your email address is already confirmed. Sign in with your password.", "success")
+        flash(_("Your email address is already confirmed. Sign in with your password."),
+              "success")
         return redirect(url_for("account.login"))
     get_session().refresh(resident)
     log.info("resident_confirmed", resident_id=resident.id)
     sign_in(resident)
-    flash("Your email address is confirmed.", "success")
+    flash(_("Your email address is confirmed."), "success")
     return redirect(url_for("account.status"))
 
 
@@ -132,12 +137,12 @@ def login():
             sign_in(resident)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/account/") else url_for("account.status"))
-        flash("Confirm your email first: open the link we sent you." if ok
-              else "Email or password is not right.", "error")
-        return _form_page(form, "Sign in", 401)
-    return _form_page(form, "Sign in", 422 if request.method == "POST" else 200, links=[
-        (url_for("account.forgot"), "Forgot your password?"),
-        (url_for("account.signup"), "Create an account"),
+        flash(_("Confirm your email first: open the link we sent you.") if ok
+              else _("Email or password is not right."), "error")
+        return _form_page(form, _("Sign in"), 401)
+    return _form_page(form, _("Sign in"), 422 if request.method == "POST" else 200, links=[
+        (url_for("account.forgot"), _("Forgot your password?")),
+        (url_for("account.signup"), _("Create an account")),
     ])
 
 
@@ -145,7 +150,7 @@ def login():
 def logout():
     """Sign the resident out."""
     sign_out()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("account.login"))
 
 
@@ -160,10 +165,11 @@ def forgot():
         if resident is not None:
             queue_account_email(resident, "password_reset")
             get_session().commit()
-        return _message("Check your email",
-                        f"If {form.email.data} has an account, a reset link is on its way. "
-                        f"It works for {RESET_HOURS} hours.")
-    return _form_page(form, "Reset your password", 422 if request.method == "POST" else 200)
+        return _message(_("Check your email"),
+                        _("If %(email)s has an account, a reset link is on its way. "
+                          "It works for %(hours)s hours.",
+                          email=form.email.data, hours=RESET_HOURS))
+    return _form_page(form, _("Reset your password"), 422 if request.method == "POST" else 200)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -174,7 +180,8 @@ def reset():
     data = read_token("reset", form.token.data, RESET_HOURS * 3600)
     resident = get_session().get(Resident, data.get("r")) if data else None
     if resident is None or fingerprint(resident.password_hash) != data.get("p"):
-        return _message("This link does not work", "It is expired or was used already.", 404)
+        return _message(_("This link does not work"), _("It is expired or was used already."),
+                        404)
     if request.method == "POST" and form.validate():
         resident.password_hash = hash_password(form.password.data)
         if resident.email_confirmed_at is None:
@@ -182,10 +189,10 @@ def reset():
         get_session().commit()
         log.info("resident_password_reset", resident_id=resident.id)
         sign_in(resident)
-        flash("Your password is changed.", "success")
+        flash(_("Your password is changed."), "success")
         return redirect(url_for("account.status"))
-    return _form_page(form, "Choose a new password", 422 if request.method == "POST" else 200,
-                      hints={"password": "At least 12 characters."})
+    return _form_page(form, _("Choose a new password"), 422 if request.method == "POST" else 200,
+                      hints={"password": _("At least 12 characters.")})
 
 
 def resident_cases(resident: Resident) -> list[Case]:
@@ -203,7 +210,7 @@ def _own_case(resident: Resident, number: str) -> Case | None:
 
 
 def _status_page(resident: Resident, failed: dict | None = None, status: int = 200):
-    catalog = get_catalog()
+    catalog = page_catalog()  # service and department names in the page's language
     items = []
     for case in resident_cases(resident):
         view = owner_view(case, catalog)
@@ -219,6 +226,25 @@ def _status_page(resident: Resident, failed: dict | None = None, status: int = 2
 def status():
     """The Case Status tab: every case of the resident with its public timeline."""
     return _status_page(current_resident())
+
+
+@bp.post("/language")
+@resident_required
+@rate_limited(account_rate_limit)
+def set_language():
+    """Keep the resident's language (``language``: one of the catalog's); the account's
+    emails and pages use it. The page comes back in it, and the ``lang`` cookie keeps it."""
+    resident = current_resident()
+    code = normalize_language(request.form.get("language"))
+    if code is None:
+        flash(_("Choose one of the languages on the list."), "error")
+        return _status_page(resident, status=422)
+    resident.language = code
+    get_session().commit()
+    log.info("resident_language", resident_id=resident.id, language=code)
+    with in_language(code):  # said in the language just chosen
+        flash(_("Your language is saved."), "success")
+    return redirect(url_for("account.status", lang=code))
 
 
 @bp.post("/cases/<number>/notes")
@@ -242,5 +268,5 @@ def add_note(number: str):
         flash(exc.message, "error")
         return _status_page(resident, {case.number: form}, exc.status)
     log.info("resident_added_info", case=case.number, resident_id=resident.id)
-    flash(f"Added to case {case.number}.", "success")
+    flash(_("Added to case %(number)s.", number=case.number), "success")
     return redirect(url_for("account.status") + f"#case-{case.number}")

@@ -63,8 +63,9 @@ _CASE = {
     "description": "The public view (rules: docs/security.md). A privacy: private service "
                    "gives only case_number, service_code, service_name, privacy, status, "
                    "status_label and url; the service token also gets description, every "
-                   "attribute, media_urls and residents' notes. media_urls: only the photos "
-                   "staff made public; a resident's note only once staff published it.",
+                   "attribute, media_urls, residents' notes and language. media_urls: only "
+                   "the photos staff made public; a resident's note only once staff "
+                   "published it.",
     "required": ["case_number", "service_code", "service_name", "privacy", "status",
                  "status_label", "url"],
     "properties": {
@@ -84,6 +85,10 @@ _CASE = {
         "closure_comments": _NSTR, "duplicate_of": _NSTR, "referred_to": _NSTR,
         "latest_public_note": _NSTR, "url": _STR,
         "timeline": {"type": "array", "items": _ref("Activity")},
+        "language": {"type": "string", "example": "es",
+                     "description": "the resident's language (ISO 639-1, one of the "
+                                    "catalog's city.languages): the case's notices and "
+                                    "emails speak it. Service token and staff only."},
     },
 }
 _PENDING_WITHDRAWAL = {"type": "object", "nullable": True, "properties": {
@@ -120,6 +125,11 @@ _NEW_CASE = {
         "media_urls": {"type": "array", "items": _STR, "maxItems": 10},
         "channel": {"type": "string", "enum": list(CHANNELS)}, "requester": _ref("Contact"),
         "idempotency_key": {"type": "string", "maxLength": 200},
+        "language": {"type": "string", "example": "es",
+                     "description": "the resident's language: one of the catalog's "
+                                    "city.languages, or a tag whose primary subtag is one "
+                                    "(es-US is kept as es); absent: the catalog's default. "
+                                    "Any other value is refused with 400."},
     },
 }
 _NEW_ACTIVITY = {
@@ -170,8 +180,13 @@ def _core_document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {}],
         "paths": {
-            "/services": {"get": {"summary": "The service catalog", "security": [],
-                                  "responses": {"200": _json({"type": "object"})}}},
+            "/services": {"get": {
+                "summary": "The service catalog (texts in the locale's language, else the "
+                           "Accept-Language's, else the default)",
+                "security": [],
+                "parameters": [{"name": "locale", "in": "query", "required": False,
+                                "schema": _STR}],
+                "responses": {"200": _json({"type": "object"})}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},
             "/cases": {

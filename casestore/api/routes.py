@@ -12,7 +12,7 @@ from ..activities import POSTABLE_KINDS, add_activity
 from ..authors import RESIDENT, SERVICE, Author
 from ..cases import create_case, full_view, staff_can_see
 from ..cases import get_case as load_case
-from ..catalog import get_catalog
+from ..catalog import get_catalog, in_request_language
 from ..db import get_session, release_session
 from ..disclosure import (
     activity_view,
@@ -43,12 +43,17 @@ REASSIGNERS = ("agent", "supervisor", "admin")
 
 
 def _view(case) -> dict:
-    """Return the case as the caller may see it: full (staff), service, or the public view."""
+    """Return the case as the caller may see it: full (staff), service (both with the
+    resident's ``language``), or the public view."""
     c = caller()
     catalog = get_catalog()
     if c.is_staff:
         return full_view(case, catalog)
-    return service_view(case, catalog) if c.is_service else public_view(case, catalog)
+    if c.is_service:
+        # The assistant answers the resident in the case's language. The anonymous view
+        # stays disclosure.public_view as it is (it has no channel either).
+        return {**service_view(case, catalog), "language": case.language}
+    return public_view(case, catalog)
 
 
 def _author() -> Author:
@@ -58,8 +63,10 @@ def _author() -> Author:
 
 @bp.get("/services")
 def services():
-    """The service catalog as JSON."""
-    return jsonify(get_catalog().to_json())
+    """The service catalog as JSON, its texts in ``?locale=`` or Accept-Language's language."""
+    response = jsonify(in_request_language(get_catalog()).to_json())
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/openapi.json")

@@ -19,10 +19,12 @@ console.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext
 
 from ..api.access import allow, json_body
 from ..db import get_session
 from ..errors import ValidationError
+from ..i18n import in_language
 from ..models import utcnow
 from ..validation import is_chat_address
 from . import notify, service
@@ -44,11 +46,13 @@ def open_chat():
     chat, created = service.open_chat(session, json_body(), settings, now)
     view = service.chat_status_view(session, chat, settings) | _hours(settings, now)
     if chat.status == "waiting":
-        view["message"] = notify.queued_text(view["position"], view["estimated_wait_minutes"])
+        view["message"] = notify.queued_text(view["position"], view["estimated_wait_minutes"],
+                                             notify.chat_language(chat))
     elif chat.status == "active":
-        view["message"] = "You're already chatting with a 311 agent; go ahead."
+        with in_language(notify.chat_language(chat)):
+            view["message"] = gettext("You're already chatting with a 311 agent; go ahead.")
     else:
-        view["message"] = notify.closed_text(settings.hours_text)
+        view["message"] = notify.closed_text(settings, notify.chat_language(chat))
     return jsonify(view), 201 if created else 200
 
 

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from ..config import REPO_ROOT
 from ..logs import get_logger
 from ..models import LiveChat, LiveChatMessage
-from .notify import line
+from .notify import chat_language, line
 
 log = get_logger("casestore.livechat")
 
-def danger_text() -> str:
+def danger_text(language: str | None = None) -> str:
     """The 911 line (``chat/danger.txt``; names the catalog city's short name)."""
-    return line("danger")
+    return line("danger", language)
 _APOSTROPHES = dict.fromkeys("\u2018\u2019\u201b\u02bc\u00b4\u0060\u2032\uff07", "'")
 _lock = threading.Lock()
 _cues: tuple[list[tuple[str, list[tuple[re.Pattern[str], bool]]]], list[re.Pattern[str]]] | None
@@ -99,7 +99,7 @@ def check_waiting_line(session: Session, chat: LiveChat, text: str,
         return []
     chat.details = {**(chat.details or {}), "danger": kind.replace("_", " ")}
     # Sent with the routing answer, which the channels deliver at once: stored as delivered.
-    text_911 = danger_text()
+    text_911 = danger_text(chat_language(chat))
     session.add(LiveChatMessage(chat_id=chat.id, sender="system", text=text_911,
                                 created_at=now, delivered_at=now))
     try:

@@ -21,7 +21,7 @@ from ..cases import create_case
 from ..catalog import Catalog, Service
 from ..models import Activity, Case, LiveChat, StaffUser
 from ..validation import phone_of
-from .notify import case_filed_text
+from .notify import case_filed_text, chat_language
 from .service import send_to_resident
 
 
@@ -85,6 +85,8 @@ def _new_case_body(chat: LiveChat, values: dict[str, Any], service: Service | No
     }
     if values["address"]:
         body["address"] = values["address"]
+    if chat_language(chat):  # the case's notices in the language the resident chatted in
+        body["language"] = chat_language(chat)
     try:
         body["lat"], body["long"] = float(values["lat"]), float(values["long"])
     except (TypeError, ValueError):
@@ -119,5 +121,5 @@ def file_case_from_chat(session: Session, catalog: Catalog, chat: LiveChat, agen
                        "resident_channel": chat.channel, "taken_by": agent.name}
     chat.case_id = case.id
     session.commit()
-    send_to_resident(session, chat, case_filed_text(case.number), now)
+    send_to_resident(session, chat, case_filed_text(case.number, chat_language(chat)), now)
     return case, True

@@ -14,8 +14,14 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
+from ..i18n import N_
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Worded in the language being rendered (a chat line's, ``notify.line``); English msgids.
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+             N_("Saturday"), N_("Sunday"))
 _RULE = re.compile(
     r"^(?P<days>daily|[a-z]{3}(?:\s*-\s*[a-z]{3})?)\s+"
     r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$"
@@ -33,19 +39,21 @@ class Rule:
     def describe(self) -> str:
         """E.g. ``Monday to Friday, 8:00 AM to 5:00 PM``."""
         if len(self.days) == 7:
-            days = "Every day"
+            days = gettext("Every day")
         elif len(self.days) == 1:
-            days = DAY_NAMES[self.days[0]]
+            days = gettext(DAY_NAMES[self.days[0]])
         else:
-            days = f"{DAY_NAMES[self.days[0]]} to {DAY_NAMES[self.days[-1]]}"
+            days = gettext("%(first)s to %(last)s", first=gettext(DAY_NAMES[self.days[0]]),
+                           last=gettext(DAY_NAMES[self.days[-1]]))
         if (self.start, self.end) == (0, 24 * 60):
-            return f"{days}, all day"
-        return f"{days}, {_clock(self.start)} to {_clock(self.end)}"
+            return gettext("%(days)s, all day", days=days)
+        return gettext("%(days)s, %(start)s to %(end)s", days=days, start=_clock(self.start),
+                       end=_clock(self.end))
 
 
 def _clock(minutes: int) -> str:
     if minutes in (0, 24 * 60):
-        return "midnight"
+        return gettext("midnight")
     hour, minute = divmod(minutes, 60)
     suffix = "AM" if hour < 12 else "PM"
     return f"{(hour - 1) % 12 + 1}:{minute:02d} {suffix}"

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from .. import validation as v
 from ..errors import ConflictError, ValidationError
+from ..i18n import default_language, normalize_language
 from ..logs import get_logger
 from ..models import LiveChat, LiveChatMessage, StaffUser, utcnow
 from . import danger, notify
@@ -42,6 +43,7 @@ MAX_LINE = 2000
 MAX_MESSAGE = 2000
 DEFAULT_MINUTES_PER_CHAT = 3.0
 # What a waiting resident sends to leave the queue and go back to the assistant.
+# (Besides the word the queued line names in each language: ``notify.leave_words``.)
 LEAVE_WORDS = {"assistant", "leave queue", "leave the queue", "back to the assistant"}
 # What the assistant gathered that an agent can use; anything else the action sends is dropped.
 DETAIL_KEYS = {
@@ -174,6 +176,13 @@ def open_chat(session: Session, data: Any, settings: LiveChatSettings,
     sender = _sender(problems, data)
     transcript = _transcript(problems, data.get("transcript"))
     details = _details(problems, data.get("details"))
+    # The resident's language (top level, or among the details): the lines they are told.
+    # Kept with the details only when it is not the default (no key: the default).
+    language = normalize_language(data.get("language")) or normalize_language(
+        (data.get("details") or {}).get("language") if isinstance(data.get("details"), dict)
+        else None)
+    if language and language != default_language():
+        details["language"] = language
     reason = data.get("reason", "asked")
     if reason not in ("asked", "stuck"):
         problems.add("reason", "must be asked or stuck")
@@ -253,20 +262,23 @@ def route_message(session: Session, data: Any, settings: LiveChatSettings,
     chat = open_chat_for(session, sender)
     if chat is None:
         return {"routed": False}
-    if chat.status == "waiting" and text.casefold().strip(" .!") in LEAVE_WORDS:
+    wants_out = text.casefold().strip(" .!") in LEAVE_WORDS | notify.leave_words()
+    if chat.status == "waiting" and wants_out:
         left = session.execute(
             update(LiveChat).where(LiveChat.id == chat.id, LiveChat.status == "waiting")
             .values(status="ended", ended_at=now, end_reason="resident"))
         session.commit()
         if left.rowcount == 1:
             log.info("live_chat_left", chat=chat.id)
-            return {"routed": True, "status": "ended", "replies": [{"text": notify.left_text()}]}
+            return {"routed": True, "status": "ended",
+                    "replies": [{"text": notify.left_text(notify.chat_language(chat))}]}
         session.refresh(chat)
     if chat.status in ROUTED_STATUSES:
         _store_message(session, chat, "resident", text, now, key)
         replies = danger.check_waiting_line(session, chat, text, now)  # 911 line first
         if chat.status == "waiting":
-            replies += [{"text": notify.still_waiting_text(queue_position(session, chat))}]
+            replies += [{"text": notify.still_waiting_text(queue_position(session, chat),
+                                                           notify.chat_language(chat))}]
         return {"routed": True, "status": chat.status, "replies": replies}
     # A missed chat: a phone number asks for a call back; anything else is for the assistant.
     phone = _callback_number(text, sender)
@@ -282,7 +294,7 @@ def route_message(session: Session, data: Any, settings: LiveChatSettings,
     session.commit()
     log.info("live_chat_callback_requested", chat=chat.id)
     return {"routed": True, "status": "callback",
-            "replies": [{"text": notify.callback_text(settings)}]}
+            "replies": [{"text": notify.callback_text(settings, notify.chat_language(chat))}]}
 
 
 # --- agents --------------------------------------------------------------------
@@ -300,7 +312,7 @@ def take_chat(session: Session, chat_id: int, agent: StaffUser, now: dt.datetime
     chat = session.get(LiveChat, chat_id)
     session.refresh(chat)
     log.info("live_chat_taken", chat=chat_id, agent=agent.id)
-    send_to_resident(session, chat, notify.taken_text(agent), now)
+    send_to_resident(session, chat, notify.taken_text(agent, notify.chat_language(chat)), now)
     return True
 
 
@@ -310,7 +322,7 @@ def agent_message(session: Session, chat: LiveChat, agent: StaffUser, text: str,
     if chat.status != "active" or chat.agent_id != agent.id:
         raise ConflictError("Only the agent who took this chat can reply, while it is active.")
     message = _store_message(session, chat, "agent", text, now)
-    _deliver(session, chat, message, notify.agent_line(agent, text))
+    _deliver(session, chat, message, notify.agent_line(agent, text, notify.chat_language(chat)))
     return message
 
 
@@ -325,7 +337,7 @@ def end_chat(session: Session, chat: LiveChat, agent: StaffUser, now: dt.datetim
         return False
     session.refresh(chat)
     log.info("live_chat_ended", chat=chat.id, agent=agent.id)
-    send_to_resident(session, chat, notify.handback_text(agent), now)
+    send_to_resident(session, chat, notify.handback_text(agent, notify.chat_language(chat)), now)
     return True
 
 
@@ -356,8 +368,9 @@ def expire_overdue(session: Session, settings: LiveChatSettings, now: dt.datetim
         if result.rowcount == 1:  # only the process that made the change tells the resident
             expired.append(chat_id)
             log.info("live_chat_missed", chat=chat_id, end_reason="timeout")
-            send_to_resident(session, session.get(LiveChat, chat_id),
-                             notify.timeout_text(settings), now)
+            chat = session.get(LiveChat, chat_id)
+            send_to_resident(session, chat,
+                             notify.timeout_text(settings, notify.chat_language(chat)), now)
     return expired
 
 

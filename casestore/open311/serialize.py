@@ -182,7 +182,8 @@ def private_entry(case: Case, catalog: Catalog, *, extensions: bool) -> dict:
     })
     if extensions:
         entry["notes"] = []
-        entry["extended_attributes"] = {"channel": None, "photos": [], "duplicate_of": None}
+        entry["extended_attributes"] = {"channel": None, "photos": [], "duplicate_of": None,
+                                        "language": None}
     return entry
 
 
@@ -218,6 +219,7 @@ def request_entry(case: Case, catalog: Catalog, tz: dt.tzinfo, *, extensions: bo
             "channel": case.channel,
             "photos": photos,
             "duplicate_of": case.duplicate_of.number if case.duplicate_of is not None else None,
+            "language": case.language,
         }
     return entry
 

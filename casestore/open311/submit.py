@@ -5,6 +5,8 @@ The form is translated into the service layer's ``NewCase`` and created
 synchronously, so the answer carries the service_request_id straight away.
 Requester contact details are kept privately on the case; ``device_id`` and
 ``account_id`` have no place in the case store and are accepted but not kept.
+``language`` (an extension) is the resident's language; without it, the best
+match of ``Accept-Language`` among the city's languages, else the default.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..authors import Author
 from ..cases import create_case
 from ..db import get_session
 from ..errors import ValidationError
+from ..i18n import languages
 from ..models import ApiKey
 from .blueprint import bp
 from .context import catalog, city_tz
@@ -101,6 +104,16 @@ def requester(values: MultiDict) -> dict:
     return {"name": name or None, "email": text(values, "email"), "phone": text(values, "phone")}
 
 
+def language(values: MultiDict) -> str | None:
+    """Return the resident's language: the ``language`` parameter (checked by the service
+    layer: an undeclared one is a 400), else the best match of ``Accept-Language`` among
+    the catalog's languages, else None (the catalog's default)."""
+    given = text(values, "language")
+    if given is not None:
+        return given
+    return request.accept_languages.best_match(languages())
+
+
 def _problems(error: ValidationError) -> list[str]:
     descriptions = []
     for field, problem in error.fields.items():
@@ -128,6 +141,7 @@ def create_request(fmt: str):
         "media_urls": [media_url] if media_url else [],
         "channel": "open311",
         "requester": requester(values),
+        "language": language(values),
         **location(values),
     }
     author = Author("service", None, f"Open311: {key.name}")

@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (register their routes)
     case_views,
     deadletter_views,
     desk_views,
+    languages,
     session_views,
 )
 from .blueprint import bp

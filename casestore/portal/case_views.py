@@ -28,6 +28,7 @@ from casestore.forms import (
     ReassignForm,
     ReopenForm,
 )
+from casestore.i18n import languages
 from casestore.models import OPEN_STATUSES, utcnow
 from casestore.numbering import parse_case_number
 from casestore.pages import REASSIGNERS, staff_required
@@ -37,6 +38,7 @@ from casestore.withdrawals import close_withdrawn, keep_open
 from . import stats
 from .access import case_for_staff
 from .blueprint import bp
+from .languages import language_choices
 
 
 def _forms(case, data=None) -> dict:
@@ -116,6 +118,7 @@ def queue():
     filters = stats.QueueFilters(
         q=args.get("q", "")[:200], service=args.get("service", ""), status=args.get("status", ""),
         age=args.get("age", ""), department=args.get("department", ""),
+        language=args.get("language", "") if args.get("language") in languages() else "",
     )
     session = get_session()
     now = utcnow()
@@ -131,6 +134,7 @@ def queue():
             "expected_at": row.expected_at,
             "overdue": row.expected_at is not None and row.expected_at < now,
             "withdrawal_requested": row.withdrawal_requested_at is not None,
+            "language": row.language,
         })
     department_scope = current_user.role == "department"
     return render_template(
@@ -143,6 +147,7 @@ def queue():
         statuses=[(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
         ages=[(code, label) for code, (label, _, _) in stats.AGES.items()],
         departments=None if department_scope else [(d, d) for d in catalog.departments],
+        languages=language_choices(),
     )
 
 

@@ -12,10 +12,12 @@ from casestore.charts import bar_chart, line_chart
 from casestore.db import get_session
 from casestore.errors import CaseStoreError
 from casestore.forms import NewCaseForm
+from casestore.i18n import default_language
 from casestore.pages import INTAKE, SUPERVISORS, city_timezone, staff_required
 
 from . import stats
 from .blueprint import bp
+from .languages import language_choices
 
 
 @bp.get("/dashboard")
@@ -66,6 +68,8 @@ def new_case():
             "description": form.description.data,
             "channel": form.channel.data,
             "attributes": _attribute_answers(service),
+            # The caller's language: their notices and emails are written in it.
+            "language": request.form.get("language") or None,
             "requester": {
                 "name": form.requester_name.data or None,
                 "email": form.requester_email.data or None,
@@ -111,4 +115,5 @@ def _intake_page(form: NewCaseForm, service, status: int):
     chosen = {a.code: request.form.getlist(f"attr-{a.code}") for a in service.attributes} \
         if service and request.method == "POST" else {}
     return render_template("portal/new_case.html", form=form, service=service,
-                           answers=chosen), status
+                           answers=chosen, languages=language_choices(),
+                           language=request.form.get("language") or default_language()), status

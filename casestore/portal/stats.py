@@ -38,6 +38,7 @@ class QueueFilters:
     status: str = ""
     age: str = ""
     department: str = ""
+    language: str = ""  # one of the catalog's languages, checked by the view
 
 
 def scoped(stmt, user):
@@ -59,6 +60,8 @@ def queue(session: Session, user, filters: QueueFilters, now: dt.datetime | None
         stmt = stmt.where(Case.service_code == filters.service)
     if filters.department and getattr(user, "role", None) != "department":
         stmt = stmt.where(Case.department == filters.department)
+    if filters.language:
+        stmt = stmt.where(Case.language == filters.language)
     if filters.age in AGES:
         _, younger_than_min, older_limit = AGES[filters.age]
         if younger_than_min is not None:

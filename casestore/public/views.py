@@ -8,6 +8,7 @@ by number that the API and Open311 share. An unknown number gets a 404 page.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from casestore.account.session import current_resident
 from casestore.account.tokens import REOPEN_DAYS, read_token, reopen_allowed_until
@@ -19,6 +20,7 @@ from casestore.db import get_session, release_session
 from casestore.disclosure import public_view
 from casestore.errors import CaseStoreError
 from casestore.forms import PublicReopenForm
+from casestore.i18n import default_page_language, page_catalog
 from casestore.limits import LOOKUP, lookup_limit, rate_limited
 from casestore.logs import get_logger
 from casestore.models import utcnow
@@ -37,7 +39,9 @@ def case_page(number: str):
     case = find_case(get_session(), number)
     if case is None:
         return page_not_found(number=number)
-    view = public_view(case, get_catalog())
+    # The visitor's own choice (?lang=, cookie, Accept-Language) wins; with none, the case's.
+    default_page_language(getattr(case, "language", None))
+    view = public_view(case, page_catalog())
     resident = current_resident()
     release_session()  # the view is built: render without holding the database
     return render_template("public/case.html", c=view, resident=resident)
@@ -68,9 +72,12 @@ def reopen(number: str):
     case = _reopenable(number, token)
     if case is None:
         return render_template(
-            "public/message.html", resident=current_resident(), heading="This link does not work",
-            message="The link is expired or was already used. Call 311 or file a new request.",
+            "public/message.html", resident=current_resident(),
+            heading=_("This link does not work"),
+            message=_("The link is expired or was already used. Call 311 or file a new request."),
         ), 404
+    # Before any text is worded (the form's errors): with no stated preference, the case's.
+    default_page_language(getattr(case, "language", None))
     form = PublicReopenForm(data={"token": token})
     status = 200
     if request.method == "POST" and case.status == "closed":
@@ -84,11 +91,11 @@ def reopen(number: str):
                 status = exc.status
             else:
                 log.info("case_reopened_by_resident", case=case.number)
-                flash("Your case is reopened; the department will look at it again.", "success")
+                flash(_("Your case is reopened; the department will look at it again."), "success")
                 return redirect(url_for("public.case_page", number=case.number))
         else:
             status = 422
-    view = public_view(case, get_catalog())
+    view = public_view(case, page_catalog())
     resident = current_resident()
     release_session()
     return render_template("public/reopen.html", c=view, form=form, resident=resident), status

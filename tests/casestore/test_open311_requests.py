@@ -302,7 +302,7 @@ def test_extensions_add_the_public_timeline_and_extended_attributes(o311, open31
     assert all(DATETIME.match(n["datetime"]) for n in record["notes"])
     # No photo is public until staff can mark it reviewed.
     assert record["extended_attributes"] == {
-        "channel": "open311", "photos": [], "duplicate_of": None,
+        "channel": "open311", "photos": [], "duplicate_of": None, "language": "en",
     }
     assert record["media_url"] is None
     assert record["status"] == "closed"

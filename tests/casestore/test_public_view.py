@@ -87,7 +87,7 @@ def test_a_private_case_in_open311_keeps_only_number_service_and_status(cs_app, 
         assert shown == {"service_request_id": water_bill, "status": "open",
                          "service_name": "Water bill question", "service_code": "water_bill",
                          "extended_attributes": {"channel": None, "photos": [],
-                                                 "duplicate_of": None}}
+                                                 "duplicate_of": None, "language": None}}
     else:
         text = response.get_data(as_text=True)
         assert f"<service_request_id>{water_bill}</service_request_id>" in text
