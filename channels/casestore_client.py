@@ -115,18 +115,21 @@ def agent_availability(app: Flask) -> dict[str, Any]:
     return _object(app, "GET", "/api/v1/live-chats/availability")
 
 
-_service_names: dict[str, tuple[float, list[str]]] = {}
+_service_names: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
 
-def service_names(app: Flask) -> list[str]:
-    """The catalog's service names (voice speech hints), cached for ten minutes."""
+def service_names(app: Flask, locale: str | None = None) -> list[str]:
+    """The catalog's service names (voice speech hints), in ``locale`` when given (the
+    case store's ``?locale=``), cached for ten minutes."""
     url = app.config["CASESTORE_URL"]
-    cached = _service_names.get(url)
+    key = (url, locale or "")
+    cached = _service_names.get(key)
     if cached and time.monotonic() - cached[0] < 600:
         return cached[1]
     try:
         body = timed_request(
             _session, "GET", f"{url}/api/v1/services",
+            params={"locale": locale} if locale else None,
             connect=app.config["CASESTORE_CONNECT_TIMEOUT_SECONDS"],
             read=app.config["CASESTORE_READ_TIMEOUT_SECONDS"],
             deadline=app.config["CASESTORE_DEADLINE_SECONDS"],
@@ -134,5 +137,5 @@ def service_names(app: Flask) -> list[str]:
         names = [s["service_name"] for s in body.get("services", []) if s.get("service_name")]
     except (requests.RequestException, ValueError, AttributeError, TypeError, KeyError):
         return cached[1] if cached else []
-    _service_names[url] = (time.monotonic(), names)
+    _service_names[key] = (time.monotonic(), names)
     return names

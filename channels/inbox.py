@@ -13,7 +13,8 @@ The inbox owns a message's whole life (the webhook has verified it already):
 4. the message is ``done`` once they went out, or ``release``d for a retry.
 
 When Rasa fails or is slow the message stays pending and the caller gets a
-holding text; a slow call that finishes later delivers its reply through the
+holding text in the conversation's language (``senders.conversation_language``);
+a slow call that finishes later delivers its reply through the
 channel's API, a failed one is retried by the worker in ``channels.retry``.
 A message that keeps failing (INBOX_MAX_ATTEMPTS, INBOX_MAX_AGE_HOURS) or that
 a provider refuses for good goes to the dead letters (``release``), logged at
@@ -34,7 +35,7 @@ from flask import Flask, Response, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import senders
+from channels import i18n, senders
 from channels.errors import SendError
 from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
@@ -83,15 +84,14 @@ class Outcome:
     already_done: bool = False
 
 
-def holding_text(app: Flask, down: bool) -> str:
-    """The short answer given while the real reply is on its way."""
+def holding_text(app: Flask, down: bool, lang: str | None = None) -> str:
+    """The short answer given while the real reply is on its way (in ``lang``)."""
     if down:
-        return (
-            "Thanks, we have your message. Our assistant is unavailable right now; "
+        return i18n.gettext(
+            lang, "Thanks, we have your message. Our assistant is unavailable right now; "
             "we will reply here as soon as it is back. If it is urgent, call 311 "
-            f"({app.config['CITY_311_PHONE']}), or 911 in an emergency."
-        )
-    return "Thanks, we have your message. Our reply is on its way."
+            "({phone}), or 911 in an emergency.", phone=app.config["CITY_311_PHONE"])
+    return i18n.gettext(lang, "Thanks, we have your message. Our reply is on its way.")
 
 
 def _executor(app: Flask) -> cf.ThreadPoolExecutor:
@@ -183,8 +183,12 @@ def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
             replies=stored.replies if stored.status == "answered" else None,
             already_done=stored.status in FINAL_STATUSES,
         )
+    def holding(down: bool) -> str:  # looked up only when needed: one read less per turn
+        hint = (incoming.metadata or {}).get("language")
+        return holding_text(app, down, senders.conversation_language(app, incoming.sender, hint))
+
     if stored.queued:
-        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=False))
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding(False))
 
     future = _executor(app).submit(answer, app, stored.inbox_id)
     try:
@@ -192,10 +196,10 @@ def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
     except cf.TimeoutError:
         # Slow turn: let it finish in the background and deliver through the API.
         future.add_done_callback(lambda f: _finish_late(app, stored.inbox_id, f))
-        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=False))
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding(False))
     except TurnError as exc:
         release(app, stored.inbox_id, str(exc))
-        return Outcome(inbox_id=stored.inbox_id, holding_text=holding_text(app, down=exc.down))
+        return Outcome(inbox_id=stored.inbox_id, holding_text=holding(exc.down))
     return Outcome(inbox_id=stored.inbox_id, replies=replies)
 
 
@@ -211,7 +215,7 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
                 break
         if replies is None:
             metadata = {"message_id": row.provider_id, "channel": row.channel, **(row.meta or {})}
-            replies = send_to_rasa(
+            turn = send_to_rasa(
                 app.config["RASA_URL"],
                 app.config["RASA_WEBHOOK_TOKEN"],
                 row.sender,
@@ -219,6 +223,11 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
                 metadata,
                 timeout=app.config["RASA_TIMEOUT_SECONDS"],
             )
+            replies = turn.messages
+            language = i18n.normalize(app, turn.language)
+            if language and language != senders.language(app, row.sender):
+                # The conversation's language after this turn: the app's own texts follow it.
+                senders.remember_language(app, row.sender, language)
     except TurnError:
         raise
     except Exception as exc:  # a handler's bug must not lose the message
@@ -353,9 +362,11 @@ def deliver_outcome(address: str, outcome: Outcome) -> None:
         mark_done(app, outcome.inbox_id)
 
 
-def send_holding(app: Flask, address: str, down: bool) -> None:
-    """Tell a resident who has heard nothing yet that the answer is coming (best effort)."""
+def send_holding(app: Flask, address: str, down: bool, hint: object = None) -> None:
+    """Tell a resident who has heard nothing yet that the answer is coming (best effort),
+    in the conversation's language (``hint``: the message's metadata ``language``)."""
+    text = holding_text(app, down, senders.conversation_language(app, address, hint))
     try:
-        sender(app)(app, address, [{"text": holding_text(app, down)}])
+        sender(app)(app, address, [{"text": text}])
     except SendError as exc:
         log.warning("holding reply not delivered: %s", exc)

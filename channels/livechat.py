@@ -23,22 +23,20 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
-from channels import casestore_client
+from channels import casestore_client, i18n
 from channels.casestore_client import CaseStoreError
 from channels.channel_address import SESSION_ID, make
-from channels.sms import HELP_WORDS, START_WORDS, STOP_WORDS
+from channels.sms import keyword
 from channels.store import InboxMessage
 
 log = logging.getLogger(__name__)
 bp = Blueprint("livechat", __name__)
 
-_KEYWORDS = STOP_WORDS | START_WORDS | HELP_WORDS
-
-
-def _is_keyword(row: InboxMessage) -> bool:
-    # STOP/START/HELP stay with the SMS handler even mid-chat: the law and the carrier say so.
-    return row.channel in ("sms", "whatsapp") and \
-        row.text.strip().upper().rstrip(".!") in _KEYWORDS
+def _is_keyword(app: Flask, row: InboxMessage) -> bool:
+    # STOP/START/HELP (in any language) stay with the SMS handler even mid-chat: the law
+    # and the carrier say so.
+    return row.channel in ("sms", "whatsapp") and (
+        keyword(app, row.text) is not None or bool((row.meta or {}).get("opt_out_type")))
 
 
 def _agent_text(row: InboxMessage) -> str:
@@ -50,7 +48,7 @@ def _agent_text(row: InboxMessage) -> str:
 def route_to_agent(app: Flask, row: InboxMessage) -> list[dict[str, Any]] | None:
     """Send the message to the agent when the sender has a live chat; None for the assistant
     (a local handler, asked after the SMS keywords: STOP/HELP/START stay theirs mid-chat)."""
-    if row.channel == "voice" or _is_keyword(row):
+    if row.channel == "voice" or _is_keyword(app, row):
         return None
     try:
         answer = casestore_client.route_live_chat(
@@ -81,8 +79,9 @@ def webchat_state():  # noqa: ANN201
     return jsonify(status=str(state.get("status", "none")))
 
 
-def agent_line_closed_text(app: Flask) -> str | None:
-    """What the IVR says when agents are not staffed now; None when open (or unknown)."""
+def agent_line_closed_text(app: Flask, lang: str | None = None) -> str | None:
+    """What the IVR says when agents are not staffed now (in ``lang``); None when open
+    (or unknown)."""
     try:
         availability = casestore_client.agent_availability(app)
     except CaseStoreError as exc:
@@ -91,5 +90,8 @@ def agent_line_closed_text(app: Flask) -> str | None:
     if availability.get("open_now", True):
         return None
     hours = availability.get("hours")
-    when = f"available {hours}" if hours else "not available at the moment"
-    return f"Our agents are {when}. You can use our assistant now instead."
+    if hours:  # the case store's words for the hours, as it gives them
+        return i18n.gettext(lang, "Our agents are available {hours}. You can use our "
+                            "assistant now instead.", hours=hours)
+    return i18n.gettext(lang, "Our agents are not available at the moment. You can use our "
+                        "assistant now instead.")

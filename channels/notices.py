@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask
 
-from channels import casestore_client, senders
+from channels import casestore_client, i18n, senders
 from channels.store import InboxMessage
 
 log = logging.getLogger(__name__)
@@ -45,21 +45,26 @@ def _idempotency_key(row: InboxMessage) -> str:
     return f"channels:{row.channel}:{row.provider_id}"
 
 
-def _refused_reply(app: Flask, number: str, event: str, status: int | None) -> str:
+def _refused_reply(app: Flask, number: str, event: str, status: int | None,
+                   lang: str | None = None) -> str:
     """What the resident hears when the case store refused the reply (a 4xx)."""
     phone = app.config["CITY_311_PHONE"]
     if status == 404:
-        return (f"We could not find case {number}. Please check the number, or call 311 "
-                f"({phone}) and we will look it up for you.")
+        return i18n.gettext(
+            lang, "We could not find case {number}. Please check the number, or call 311 "
+            "({phone}) and we will look it up for you.", number=number, phone=phone)
     if status == 409 and event == "closed":
-        return (f"Case {number} is already open again, so there is nothing to reopen: the "
-                f"department is working on it. To check on it, send us the number {number}; "
-                f"to add details, call 311 ({phone}).")
+        return i18n.gettext(
+            lang, "Case {number} is already open again, so there is nothing to reopen: the "
+            "department is working on it. To check on it, send us the number {number}; "
+            "to add details, call 311 ({phone}).", number=number, phone=phone)
     if status == 409:
-        return (f"Case {number} is closed now, so we could not add that to it. If the "
-                f"problem is still there, call 311 ({phone}) or report it again here.")
-    return (f"Sorry, we could not add that to case {number}. Please call 311 ({phone}) "
-            "and we will help.")
+        return i18n.gettext(
+            lang, "Case {number} is closed now, so we could not add that to it. If the "
+            "problem is still there, call 311 ({phone}) or report it again here.",
+            number=number, phone=phone)
+    return i18n.gettext(lang, "Sorry, we could not add that to case {number}. Please call "
+                        "311 ({phone}) and we will help.", number=number, phone=phone)
 
 
 def _post(app: Flask, row: InboxMessage, notice_id: int, number: str, event: str,
@@ -74,7 +79,8 @@ def _post(app: Flask, row: InboxMessage, notice_id: int, number: str, event: str
         log.info("event=notice_reply_refused case=%s status=%s inbox_id=%s",
                  number, exc.status, row.id)
         senders.close_notice(app, notice_id)
-        return [{"text": _refused_reply(app, number, event, exc.status)}]
+        lang = senders.conversation_language(app, row.sender, (row.meta or {}).get("language"))
+        return [{"text": _refused_reply(app, number, event, exc.status, lang)}]
     senders.close_notice(app, notice_id)
     return [{"text": done_text}]
 
@@ -88,11 +94,13 @@ def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] |
     if notice is None:
         return None
     number = notice.case_number
+    lang = senders.conversation_language(app, row.sender, (row.meta or {}).get("language"))
     if notice.event == "closed":
         word, rest = _first_word(row.text)
         if word in _YES:
             senders.close_notice(app, notice.id)
-            return [{"text": f"Thank you for confirming that case {number} is fixed."}]
+            return [{"text": i18n.gettext(
+                lang, "Thank you for confirming that case {number} is fixed.", number=number)}]
         if word not in _NO:
             return None
         activity = {
@@ -101,8 +109,9 @@ def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] |
             "public": False,  # the resident's own words
             "channel_address": row.sender,
         }
-        return _post(app, row, notice.id, number, "closed", activity,
-                     f"We reopened case {number} and told the department. Thank you.")
+        return _post(app, row, notice.id, number, "closed", activity, i18n.gettext(
+            lang, "We reopened case {number} and told the department. Thank you.",
+            number=number))
     if notice.event == "info_requested":
         activity = {
             "kind": "info_added",
@@ -112,6 +121,6 @@ def answer_notice_reply(app: Flask, row: InboxMessage) -> list[dict[str, Any]] |
         }
         if (row.meta or {}).get("media_urls"):
             activity["media_urls"] = row.meta["media_urls"]
-        return _post(app, row, notice.id, number, "info_requested", activity,
-                     f"Thank you, we added that to case {number}.")
+        return _post(app, row, notice.id, number, "info_requested", activity, i18n.gettext(
+            lang, "Thank you, we added that to case {number}.", number=number))
     return None

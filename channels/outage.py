@@ -12,6 +12,9 @@ inbound message, and ends a call on one), each door answers in its own way:
   the same message (same ``message_id``) with a growing wait.
 
 Only database connection failures are answered so; other errors stay errors.
+The answers are in the conversation's language as far as it is known without the
+database: the call's ``lang`` in its TwiML URLs, or the language this process last
+saw for the number (``senders.recent_language``); else the default.
 """
 
 from __future__ import annotations
@@ -23,15 +26,31 @@ from flask import Flask, Response, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from channels import i18n, senders
+from channels.channel_address import make
 from channels.render import speech_text
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-SMS_TEXT = ("Sorry, we could not take your message just now. Please send it again in a "
-            "few minutes. If someone is in danger, call 911.")
-VOICE_TEXT = ("Sorry, we cannot take your call just now. Please call back in a few minutes, "
-              "or call {phone}. If someone is in danger, hang up and dial 9 1 1. Goodbye.")
+SMS_TEXT = i18n.N_("Sorry, we could not take your message just now. Please send it again "
+                   "in a few minutes. If someone is in danger, call 911.")
+VOICE_TEXT = i18n.N_("Sorry, we cannot take your call just now. Please call back in a few "
+                     "minutes, or call {phone}. If someone is in danger, hang up and dial "
+                     "9 1 1. Goodbye.")
+
+
+def _known_language(door: str) -> str | None:
+    """The conversation's language as far as it is known without the database."""
+    form = request.form
+    if door == "voice":
+        address = make("voice", form.get("CallSid", ""))
+        return i18n.normalize(current_app, request.args.get("lang")) or \
+            senders.recent_language(current_app, address)
+    sender = form.get("From", "")
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+    return senders.recent_language(current_app,
+                                   make(channel, sender.removeprefix("whatsapp:")))
 
 
 def _database_unreachable(exc: sa.exc.DBAPIError) -> bool:
@@ -49,11 +68,15 @@ def answer_outage(exc: sa.exc.DBAPIError) -> Response | tuple[Response, int, dic
     log.warning("channels database unreachable: %s on %s", type(exc).__name__, door or "-")
     if door == "sms":
         reply = MessagingResponse()
-        reply.message(SMS_TEXT)
+        reply.message(i18n.gettext(_known_language(door), SMS_TEXT))
         return Response(str(reply), mimetype="text/xml")
     if door == "voice":
+        lang = _known_language(door)
+        spoken = i18n.speech_language(current_app, lang)
         call = VoiceResponse()
-        call.say(VOICE_TEXT.format(phone=speech_text(current_app.config["CITY_311_PHONE"])))
+        call.say(i18n.gettext(lang, VOICE_TEXT,
+                              phone=speech_text(current_app.config["CITY_311_PHONE"])),
+                 **({"language": spoken} if spoken else {}))
         call.hangup()
         return Response(str(call), mimetype="text/xml")
     body = jsonify(error="unavailable",

@@ -93,7 +93,8 @@ def deliver(
     senders.remember_buttons(app, address, all_buttons(messages))
     if channel in ("sms", "whatsapp"):
         images = [m["image"] for m in messages if m.get("image")]
-        parts = sms_parts(messages, app.config["SMS_SEGMENT_CHARS"])
+        lang = senders.conversation_language(app, address) if all_buttons(messages) else None
+        parts = sms_parts(messages, app.config["SMS_SEGMENT_CHARS"], lang)
         template = None
         if channel == "whatsapp" and kind is not None and not inside_whatsapp_window(app, address):
             fields = {"case_number": case_number or "", "event": kind,

@@ -8,6 +8,7 @@ or a refused connection. The caller decides what the resident hears meanwhile.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -34,14 +35,36 @@ def neutralise(text: str) -> str:
     return text
 
 
+@dataclass
+class Turn:
+    """Rasa's answer to one message: what to render, and the conversation's language after
+    it (from the reply list's ``{"custom": {"language": "es"}}``; None when absent)."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    language: str | None = None
+
+
+def reply_language(raw: list[Any]) -> str | None:
+    """The language the assistant's reply list ends with (``{"custom": {"language": …}}``)."""
+    found = None
+    for item in raw:
+        custom = item.get("custom") if isinstance(item, dict) else None
+        if isinstance(custom, dict) and isinstance(custom.get("language"), str):
+            found = custom["language"].strip()[:16] or found
+    return found
+
+
 def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep what every channel can render: text, buttons (title, payload) and an image.
 
     One custom marker passes too: ``{"transfer": "agent"}``, the assistant asking
-    the phone channel to put the caller through to a person.
+    the phone channel to put the caller through to a person. The language marker
+    (``{"custom": {"language": "es"}}``, see ``reply_language``) is never rendered.
     """
     messages = []
     for item in raw:
+        if not isinstance(item, dict):
+            continue
         message: dict[str, Any] = {"text": str(item.get("text") or "")}
         buttons = [
             {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
@@ -68,8 +91,9 @@ def send_to_rasa(
     metadata: dict[str, Any],
     timeout: float,
     connect_timeout: float = 3.0,
-) -> list[dict[str, Any]]:
-    """POST one message to ``{rasa_url}/webhooks/rest/webhook``; return normalised messages.
+) -> Turn:
+    """POST one message to ``{rasa_url}/webhooks/rest/webhook``; return its normalised
+    messages and the conversation's language (the reply list's last item, not rendered).
 
     ``auth_token`` is the webhook secret (``RASA_WEBHOOK_TOKEN``), sent as
     ``Authorization: Bearer``: never in the URL, where access logs would keep it.
@@ -97,10 +121,11 @@ def send_to_rasa(
         body = response.json()
     except ValueError as exc:
         raise TurnError("rasa answered no JSON") from exc
-    messages = normalise_messages(body if isinstance(body, list) else [])
-    if not messages:
+    raw = body if isinstance(body, list) else []
+    messages = normalise_messages(raw)
+    if not messages:  # a language marker alone is still nothing to say
         raise TurnError("rasa answered nothing")
-    return messages
+    return Turn(messages, reply_language(raw))
 
 
 def rasa_reachable(rasa_url: str, timeout: float = 2.0) -> bool:

@@ -13,6 +13,8 @@ import difflib
 import re
 from typing import Any
 
+from channels.i18n import gettext
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 # Pictographs, dingbats, flags, variation selectors and joiners: a speech
@@ -27,10 +29,11 @@ def all_buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [b for m in messages for b in m.get("buttons") or []]
 
 
-def sms_text(messages: list[dict[str, Any]]) -> str:
-    """One text for SMS: the messages, then "Reply 1 for …" per button."""
+def sms_text(messages: list[dict[str, Any]], lang: str | None = None) -> str:
+    """One text for SMS: the messages, then "Reply 1 for …" per button (in ``lang``)."""
     parts = [m["text"].strip() for m in messages if m.get("text", "").strip()]
-    options = [f"Reply {i} for {b['title']}" for i, b in enumerate(all_buttons(messages), 1)]
+    options = [gettext(lang, "Reply {number} for {title}", number=i, title=b["title"])
+               for i, b in enumerate(all_buttons(messages), 1)]
     if options:
         parts.append("\n".join(options))
     return "\n\n".join(parts)
@@ -55,9 +58,9 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
-def sms_parts(messages: list[dict[str, Any]], limit: int) -> list[str]:
+def sms_parts(messages: list[dict[str, Any]], limit: int, lang: str | None = None) -> list[str]:
     """The SMS bodies for ``messages``: numbered options, split at ``limit`` characters."""
-    return split_text(sms_text(messages), limit)
+    return split_text(sms_text(messages, lang), limit)
 
 
 def _pieces(text: str, limit: int) -> list[str]:
@@ -92,8 +95,10 @@ def spoken_title(title: str) -> str:
     return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words)
 
 
-def voice_prompt(messages: list[dict[str, Any]], say_titles: bool = False) -> str:
-    """What the IVR says: the messages, then "For Yes, press 1." per button.
+def voice_prompt(
+    messages: list[dict[str, Any]], say_titles: bool = False, lang: str | None = None
+) -> str:
+    """What the IVR says: the messages, then "For Yes, press 1." per button (in ``lang``).
 
     With ``say_titles`` and at most ``SPOKEN_MENU_MAX`` buttons each option also
     offers its title as words: "For Pothole, press 1 or say pothole."
@@ -104,8 +109,11 @@ def voice_prompt(messages: list[dict[str, Any]], say_titles: bool = False) -> st
     options = []
     for i, button in enumerate(buttons, 1):
         title, word = speech_text(button["title"]), spoken_title(button["title"])
-        say = f" or say {word}" if spoken and word else ""
-        options.append(f"For {title}, press {i}{say}.")
+        if spoken and word:
+            options.append(gettext(lang, "For {title}, press {number} or say {word}.",
+                                   title=title, number=i, word=word))
+        else:
+            options.append(gettext(lang, "For {title}, press {number}.", title=title, number=i))
     return " ".join(p for p in parts + options if p)
 
 

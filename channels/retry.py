@@ -73,7 +73,7 @@ def process(app: Flask, inbox_id: int, hold_if_failing: bool = False) -> None:
         except TurnError as exc:
             release(app, inbox_id, str(exc))
             if hold_if_failing:
-                send_holding(app, row.sender, exc.down)
+                send_holding(app, row.sender, exc.down, (row.meta or {}).get("language"))
             return
     deliver_row(app, inbox_id)
 

@@ -1,5 +1,5 @@
 """Per-sender state, keyed by channel address: buttons last offered, the call's last
-question, STOP opt-outs and the case notices awaiting a reply.
+question, STOP opt-outs, the conversation's language and the case notices awaiting a reply.
 
 Not to be confused with street addresses (casestore/addresses.py,
 bot/actions/addresses.py): a sender here is ``sms:+1404…``, ``telegram:123``…
@@ -9,6 +9,8 @@ bot/actions/addresses.py): a sender here is ``sms:+1404…``, ``telegram:123``�
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from channels import i18n
 from channels.store import Address, Notice, session, utcnow
 
 
@@ -90,6 +93,50 @@ def is_opted_out(app: Flask, address: str) -> bool:
     with session(_engine(app)) as db:
         row = db.get(Address, address)
         return bool(row and row.opted_out)
+
+
+# The last languages seen, in memory (per app): what the outage answers (channels.outage) use
+# while the database is unreachable. Bounded; lost on restart, which only means the default.
+_RECENT_MAX = 10_000
+_recent_lock = threading.Lock()
+
+
+def _recent(app: Flask, address: str, language: str) -> None:
+    with _recent_lock:
+        recent = app.extensions["channels"].setdefault("recent_languages", OrderedDict())
+        recent[address] = language
+        recent.move_to_end(address)
+        while len(recent) > _RECENT_MAX:
+            recent.popitem(last=False)
+
+
+def remember_language(app: Flask, address: str, language: str) -> None:
+    """Keep the conversation's language ("es"): the app's own texts to ``address`` use it."""
+    _update(app, address, language=language)
+    _recent(app, address, language)
+
+
+def language(app: Flask, address: str) -> str | None:
+    """The language remembered for ``address`` (None when not known yet)."""
+    with session(_engine(app)) as db:
+        row = db.get(Address, address)
+        found = row.language if row else None
+    if found:
+        _recent(app, address, found)
+    return found
+
+
+def conversation_language(app: Flask, address: str, hint: object = None) -> str:
+    """The language of the app's own texts to ``address``: the one remembered for the
+    conversation (the assistant's last word, or the resident's choice), else the
+    channel's ``hint`` (a message's metadata ``language``), else the catalog's default."""
+    return i18n.pick(app, language(app, address), hint)
+
+
+def recent_language(app: Flask, address: str) -> str | None:
+    """The language last seen for ``address`` by this app, without the database."""
+    with _recent_lock:
+        return app.extensions["channels"].get("recent_languages", {}).get(address)
 
 
 def record_notice(app: Flask, address: str, case_number: str, event: str) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from channels.i18n import N_
+
 DEFAULTS: dict[str, Any] = {
     "RASA_URL": "http://localhost:5005",
     # The secret Rasa's REST channel requires (bot/input_channel.py), sent as a
@@ -97,10 +99,11 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_OPT_OUT_HANDLING": "twilio",
     # The largest Telegram photo /telegram/files/<id> passes on.
     "TELEGRAM_FILE_MAX_BYTES": 10 * 1024 * 1024,
-    # What the voice menu and Telegram commands say to the assistant.
-    "STATUS_QUESTION_TEXT": "I want to check the status of a case",
-    "GREETING_TEXT": "hello",
-    "STATUS_TEXT_TEMPLATE": "what is the status of case {number}",
+    # What the voice menu and Telegram commands say to the assistant (in the conversation's
+    # language when channels/translations has these sentences).
+    "STATUS_QUESTION_TEXT": N_("I want to check the status of a case"),
+    "GREETING_TEXT": N_("hello"),
+    "STATUS_TEXT_TEMPLATE": N_("what is the status of case {number}"),
     # A reply to a notice counts as an answer to it for this long.
     "NOTICE_REPLY_WINDOW_HOURS": 72.0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -157,8 +160,19 @@ def _catalog_city(path: str) -> tuple[str, str]:
     """
     file = Path(__file__).resolve().parent.parent / path  # a relative path: from the repository
     city = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("city") or {}
-    numbers = re.findall(r"\+?[\d][\d\s().-]{6,}\d", str(city.get("phone") or ""))
+    phone = city.get("phone") or ""
+    if isinstance(phone, dict):  # written per language: the numbers are the same in each
+        phone = next(iter(phone.values()), "")
+    numbers = re.findall(r"\+?[\d][\d\s().-]{6,}\d", str(phone))
     return str(city.get("name") or ""), (numbers[-1].strip() if numbers else "")
+
+
+def _catalog_languages(path: str) -> tuple[str, ...]:
+    """The catalog's ``city.languages`` (ISO 639-1, the default first); English when unset."""
+    file = Path(__file__).resolve().parent.parent / path
+    city = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("city") or {}
+    codes = [str(c).strip().lower() for c in city.get("languages") or [] if str(c).strip()]
+    return tuple(dict.fromkeys(codes)) or ("en",)
 
 
 def _dialable(number: str) -> str:
@@ -191,6 +205,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         name, phone = _catalog_city(settings["CATALOG_PATH"])
         settings["CITY_NAME"] = settings["CITY_NAME"] or name
         settings["CITY_311_PHONE"] = settings["CITY_311_PHONE"] or phone
+    # Not a variable: the languages are the catalog's, like the city (channels.i18n).
+    if not settings.get("LANGUAGES"):
+        settings["LANGUAGES"] = _catalog_languages(settings["CATALOG_PATH"])
     if not settings["AGENT_PHONE_NUMBER"]:
         settings["AGENT_PHONE_NUMBER"] = _dialable(settings["CITY_311_PHONE"])
     if not settings["CHANNELS_DATABASE_URL"]:

@@ -9,7 +9,8 @@ Tables (created on start; the schema is small and owned by this app alone):
   out), or to dead (given up after INBOX_MAX_ATTEMPTS, INBOX_MAX_AGE_HOURS or
   a permanent provider refusal; listed by ``flask --app channels dead-letters``).
 - ``addresses``: per channel address, the buttons last offered (a digit reply
-  picks one) and whether the address said STOP.
+  picks one), whether the address said STOP and the conversation's language
+  (the assistant's last word on it, or the resident's choice: ``channels.i18n``).
 - ``notices``: case notices sent to an address, so a YES/NO or a reply to an
   information request is tied to its case.
 - ``transcript``: the web chat conversation, so a reloaded page shows it.
@@ -79,6 +80,7 @@ class Address(Base):
     last_buttons = sa.Column(sa.JSON, nullable=False, default=list)
     last_prompt = sa.Column(sa.Text)  # voice: what to repeat after silence
     opted_out = sa.Column(sa.Boolean, nullable=False, default=False)
+    language = sa.Column(sa.String(8))  # "en", "es"...; None: not known yet
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
 
@@ -123,6 +125,9 @@ def _upgrade(engine: sa.engine.Engine) -> None:
     columns = {c["name"] for c in sa.inspect(engine).get_columns("inbox_messages")}
     steps = [] if "dead_at" in columns else [
         lambda: _execute(engine, "ALTER TABLE inbox_messages ADD COLUMN dead_at TIMESTAMP")]
+    if "language" not in {c["name"] for c in sa.inspect(engine).get_columns("addresses")}:
+        steps.append(lambda: _execute(engine, "ALTER TABLE addresses ADD COLUMN language "
+                                              "VARCHAR(8)"))
     for table in (InboxMessage.__table__, TranscriptEntry.__table__):
         steps += [lambda index=index: index.create(engine, checkfirst=True)
                   for index in table.indexes]

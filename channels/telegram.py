@@ -10,8 +10,10 @@ only file ids a resident sent (recorded in ``telegram_files``), streamed with
 a size cap (TELEGRAM_FILE_MAX_BYTES), always as ``image/jpeg`` with
 ``nosniff``. An update without a chat or without anything to say is
 acknowledged and ignored; control characters are stripped from the text.
-``/start`` greets and ``/status <number>`` looks a case up. The channel is off
-(404) until TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN are set.
+``/start`` greets and ``/status <number>`` looks a case up. The sender's Telegram
+language (``from.language_code``, "es-MX" -> "es") goes to the assistant as the
+metadata ``language`` when the catalog has it. The channel is off (404) until
+TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN are set.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import telegram.error
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from channels import senders, telegram_api
+from channels import i18n, senders, telegram_api
 from channels.channel_address import make
 from channels.inbox import Incoming, deliver_outcome, receive
 from channels.intake import clean_text, coordinates
@@ -47,18 +49,26 @@ def _enabled() -> None:
         abort(404)
 
 
-def _command_text(text: str) -> str:
-    """``/start`` and ``/status <number>`` in the assistant's words; other text neutralised."""
+def _command_text(text: str, lang: str | None = None) -> str:
+    """``/start`` and ``/status <number>`` in the assistant's words (the configured sentences,
+    in ``lang`` when a translation has them); other text neutralised."""
     command, _, rest = text.strip().partition(" ")
     command = command.split("@", 1)[0].casefold()
+    config = current_app.config
     if command == "/start":
-        return current_app.config["GREETING_TEXT"]
+        return i18n.gettext(lang, config["GREETING_TEXT"])
     if command == "/status":
         number = neutralise(rest)
         if number:
-            return current_app.config["STATUS_TEXT_TEMPLATE"].format(number=number)
-        return current_app.config["STATUS_QUESTION_TEXT"]
+            return i18n.gettext(lang, config["STATUS_TEXT_TEMPLATE"], number=number)
+        return i18n.gettext(lang, config["STATUS_QUESTION_TEXT"])
     return neutralise(text)
+
+
+def _language_hint(user: telegram.User | None) -> dict[str, Any]:
+    """``{"language": "es"}`` from the sender's Telegram language, when the catalog has it."""
+    lang = i18n.normalize(current_app, getattr(user, "language_code", None))
+    return {"language": lang} if lang else {}
 
 
 def _incoming(update: telegram.Update) -> Incoming | None:
@@ -77,12 +87,12 @@ def _incoming(update: telegram.Update) -> Incoming | None:
         button = next((b for b in offered if b["payload"][:64] == query.data), None)
         text = button["payload"] if button else neutralise(clean_text(query.data))
         return Incoming("telegram", f"{query.message.chat.id}:{provider_id}", chat, text,
-                        button["title"] if button else text)
+                        button["title"] if button else text, _language_hint(query.from_user))
     message = update.message or update.edited_message
     if message is None or message.chat is None:
         return None
     chat = make("telegram", str(message.chat.id))
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = _language_hint(message.from_user)
     text = clean_text(message.text or message.caption or "")
     location = message.location and coordinates(message.location.latitude,
                                                 message.location.longitude)
@@ -96,7 +106,7 @@ def _incoming(update: telegram.Update) -> Incoming | None:
             base = current_app.config["PUBLIC_BASE_URL"]
             metadata["media_urls"] = [f"{base}/telegram/files/{largest.file_id}"]
             text = text or "photo"
-    text = _command_text(text) if text else ""
+    text = _command_text(text, metadata.get("language")) if text else ""
     if not text:
         return None
     # Update ids restart at random after a week of silence: scoped by the chat.

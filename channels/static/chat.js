@@ -8,6 +8,13 @@
  * here, so a resend after a network error is not processed twice.
  * When the server answers "pending" (the assistant is slow or down) the widget
  * polls the transcript until the real reply arrives.
+ *
+ * Languages: the page embeds every text in each catalog language (#chat-texts,
+ * from channels/webchat.py's WIDGET_TEXTS and the gettext catalogs). The widget
+ * speaks the language chosen with the header's switch (kept in localStorage),
+ * else the browser's first language the catalog has, else the default; every
+ * message tells the server that language (``language``), which passes it to the
+ * assistant.
  */
 (function () {
   "use strict";
@@ -20,6 +27,67 @@
   var locationButton = document.getElementById("location");
   var lastEntryId = 0;
   var pollTimer = null;
+
+  var LANG_KEY = "atl311.lang";
+  var WIDGET = JSON.parse(document.getElementById("chat-texts").textContent);
+  var CODES = WIDGET.languages.map(function (l) { return l.code; });
+  var lang = CODES[0];
+  var welcomeBubble = null;
+
+  function t(key) {
+    var texts = WIDGET.texts[lang] || {};
+    return texts[key] || WIDGET.texts[CODES[0]][key] || "";
+  }
+
+  function primary(code) { return String(code || "").toLowerCase().split(/[-_]/)[0]; }
+
+  function initialLanguage() {
+    var stored = null;
+    try { stored = localStorage.getItem(LANG_KEY); } catch (e) { /* private mode */ }
+    if (CODES.indexOf(stored) >= 0) return stored;
+    var wanted = navigator.languages && navigator.languages.length ?
+      navigator.languages : [navigator.language];
+    for (var i = 0; i < wanted.length; i++) {
+      if (CODES.indexOf(primary(wanted[i])) >= 0) return primary(wanted[i]);
+    }
+    return CODES[0];
+  }
+
+  /* Every page text in ``code``; the conversation's own lines stay as they were written. */
+  function applyLanguage(code) {
+    lang = code;
+    document.documentElement.lang = code;
+    document.title = t("title");
+    var nodes = document.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    var labelled = document.querySelectorAll("[data-i18n-label]");
+    for (var j = 0; j < labelled.length; j++) {
+      labelled[j].setAttribute("aria-label", t(labelled[j].getAttribute("data-i18n-label")));
+    }
+    var switches = document.querySelectorAll("#language-switch button");
+    for (var k = 0; k < switches.length; k++) {
+      switches[k].setAttribute("aria-pressed", switches[k].getAttribute("data-lang") === code ? "true" : "false");
+    }
+    var groups = log.querySelectorAll(".choices");
+    for (var g = 0; g < groups.length; g++) groups[g].setAttribute("aria-label", t("choices"));
+    if (welcomeBubble) welcomeBubble.textContent = t("welcome");
+  }
+
+  document.getElementById("language-switch").addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-lang]") : null;
+    if (!button) return;
+    var code = button.getAttribute("data-lang");
+    if (code === lang) return;
+    try { localStorage.setItem(LANG_KEY, code); } catch (e) { /* this page only */ }
+    applyLanguage(code);
+    // In a conversation already under way the assistant switches only on the resident's
+    // word (bot/nlu/language.py): say the language's name, as a resident would.
+    if (log.querySelector(".resident")) {
+      var name = button.textContent.trim();
+      send({ text: name }, name);
+    }
+  });
+  applyLanguage(initialLanguage());
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -58,16 +126,17 @@
     var bubble = document.createElement("div");
     bubble.className = "bubble";
     var label = document.createElement("span");
-    label.textContent = role === "resident" ? "You: " : "311: ";
+    label.textContent = role === "resident" ? t("you") + " " : "311: ";
     label.style.position = "absolute";
     label.style.left = "-9999px";
     bubble.appendChild(label);
-    bubble.appendChild(document.createTextNode(message.text || ""));
+    var words = document.createTextNode(message.text || "");
+    bubble.appendChild(words);
     if (message.text) item.appendChild(bubble);
     if (message.image) {
       var img = document.createElement("img");
       img.src = message.image;
-      img.alt = "Image from the assistant";
+      img.alt = t("image");
       item.appendChild(img);
     }
     if (message.buttons && message.buttons.length) {
@@ -75,7 +144,7 @@
       var group = document.createElement("div");
       group.className = "choices";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Choices");
+      group.setAttribute("aria-label", t("choices"));
       message.buttons.forEach(function (b) {
         var button = document.createElement("button");
         button.type = "button";
@@ -90,6 +159,7 @@
     }
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+    return words;
   }
 
   function showError(text) {
@@ -131,7 +201,7 @@
   var RESEND_WAITS_MS = [1000, 2000, 4000, 8000, 15000];
 
   function send(fields, shown) {
-    var body = { message_id: newId() };
+    var body = { message_id: newId(), language: lang };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
     render("resident", { text: shown });
     showError("");
@@ -169,7 +239,7 @@
       watchLiveChat();
     }).catch(function () {
       setBusy(false);
-      showError("Sorry, your message could not be sent. Please try again, or call 311.");
+      showError(t("send_error"));
     }).then(function () { input.focus(); });
   }
 
@@ -200,20 +270,20 @@
 
   locationButton.addEventListener("click", function () {
     if (!navigator.geolocation) {
-      showError("Your browser cannot share a location. Please type the address instead.");
+      showError(t("no_geolocation"));
       return;
     }
     navigator.geolocation.getCurrentPosition(function (pos) {
       send({ location: { lat: pos.coords.latitude, long: pos.coords.longitude } },
-        "📍 My location");
+        "📍 " + t("my_location"));
     }, function () {
-      showError("We could not get your location. Please type the address instead.");
+      showError(t("location_failed"));
     }, { timeout: 10000 });
   });
 
   sessionReady().then(sync).then(function (entries) {
     if (!entries.length) {
-      render("assistant", { text: "Hi! I can help you report a problem to the City or check on a case. What can I help you with?" });
+      welcomeBubble = render("assistant", { text: t("welcome") });
     }
     watchLiveChat();
   }).catch(function () { /* the first message will still work */ });

@@ -26,14 +26,21 @@ HINTS = ("report, status, agent, operator, representative, a person, pothole, ho
          "fallen tree, tree down, high grass, overgrown, noise, loud music, speeding, homeless, "
          "water bill, case number, case status")
 OPENING = "there's a pothole in front of twelve oh five Peachtree Street northeast"
+# The greeting (and its reprompt) also offers Spanish, in Spanish, and listens for its name.
+SPANISH_OFFER = '<Say language="es-US">Para español, oprima 9 o diga español.</Say>'
+GREETING_HINTS = HINTS + ", español"
 
 
-def twiml_gather(action: str, say: str, silence: str, keys: str = 'numDigits="1"') -> str:
-    """The exact TwiML of one listening step: Gather(Say) then Redirect to /voice/silence."""
+def twiml_gather(action: str, say: str, silence: str, keys: str = 'numDigits="1"',
+                 greeting: bool = False) -> str:
+    """The exact TwiML of one listening step: Gather(Say) then Redirect to /voice/silence;
+    at the ``greeting`` the Spanish offer follows the prompt."""
     finish, digits = (keys + " ", "") if keys.startswith("finishOnKey") else ("", keys + " ")
-    return (f'{XML}<Response><Gather action="{action}" {finish}hints="{HINTS}" '
+    hints, offer = (GREETING_HINTS, SPANISH_OFFER) if greeting else (HINTS, "")
+    return (f'{XML}<Response><Gather action="{action}" {finish}hints="{hints}" '
             f'input="speech dtmf" method="POST" {digits}speechTimeout="auto" timeout="6">'
-            f'<Say>{say}</Say></Gather><Redirect method="POST">{silence}</Redirect></Response>')
+            f'<Say>{say}</Say>{offer}</Gather><Redirect method="POST">{silence}</Redirect>'
+            "</Response>")
 
 
 def inbox_rows(app) -> list[tuple[str, str]]:
@@ -45,11 +52,13 @@ def inbox_rows(app) -> list[tuple[str, str]]:
 def test_the_call_starts_with_the_open_greeting_in_an_exact_gather(channels_app):
     body = post_twilio(channels_app().test_client(), "/voice", CALL).get_data(as_text=True)
     assert body == (
-        f'{XML}<Response><Gather action="/voice/gather?turn=1&amp;step=menu" hints="{HINTS}" '
+        f'{XML}<Response><Gather action="/voice/gather?turn=1&amp;step=menu" '
+        f'hints="{GREETING_HINTS}" '
         'input="speech dtmf" method="POST" numDigits="1" speechTimeout="auto" timeout="6">'
         "<Say>Welcome to Atlanta 3 1 1. If someone is in danger, hang up and dial 9 1 1. "
         "Tell me in a few words what you're calling about. Or press 1 to report a problem, "
-        "2 for a case's status, 0 for a person.</Say></Gather>"
+        "2 for a case's status, 0 for a person.</Say>"
+        '<Say language="es-US">Para español, oprima 9 o diga español.</Say></Gather>'
         '<Redirect method="POST">/voice/silence?turn=1&amp;count=1&amp;step=menu</Redirect>'
         "</Response>")
 
@@ -213,7 +222,7 @@ def test_unclear_opening_words_are_asked_again_once_then_goodbye(channels_app, f
     assert again == twiml_gather(
         "/voice/gather?turn=1&amp;step=menu&amp;retry=1",
         f"Sorry, I did not get that. {GREETING}",
-        "/voice/silence?turn=1&amp;count=2&amp;step=menu")
+        "/voice/silence?turn=1&amp;count=2&amp;step=menu", greeting=True)
     bye = post_twilio(client, "/voice/gather?turn=1&step=menu&retry=1", unclear).get_data(
         as_text=True)
     assert bye == (f"{XML}<Response><Say>We did not hear anything. Thank you for calling. "
@@ -229,7 +238,7 @@ def test_empty_speech_gets_one_reprompt_then_goodbye(channels_app, fake_rasa):
     assert again == twiml_gather(
         "/voice/gather?turn=1&amp;step=menu&amp;retry=1",
         f"Sorry, I did not hear anything. {GREETING}",
-        "/voice/silence?turn=1&amp;count=2&amp;step=menu")
+        "/voice/silence?turn=1&amp;count=2&amp;step=menu", greeting=True)
     bye = post_twilio(client, "/voice/gather?turn=1&step=menu&retry=1", empty).get_data(
         as_text=True)
     assert bye == (f"{XML}<Response><Say>We did not hear anything. Thank you for calling. "
@@ -255,7 +264,7 @@ def test_an_unknown_key_at_the_greeting_is_asked_again(channels_app, fake_rasa):
     assert body == twiml_gather(
         "/voice/gather?turn=1&amp;step=menu&amp;retry=1",
         f"Sorry, I did not get that. {GREETING}",
-        "/voice/silence?turn=1&amp;count=2&amp;step=menu")
+        "/voice/silence?turn=1&amp;count=2&amp;step=menu", greeting=True)
     assert fake_rasa.received == []
 
 
@@ -267,7 +276,7 @@ def test_silence_gets_one_reprompt_then_a_goodbye(channels_app):
     assert first == twiml_gather(
         "/voice/gather?turn=1&amp;step=menu&amp;retry=1",
         f"Sorry, I did not hear anything. {GREETING}",
-        "/voice/silence?turn=1&amp;count=2&amp;step=menu")
+        "/voice/silence?turn=1&amp;count=2&amp;step=menu", greeting=True)
     second = post_twilio(client, "/voice/silence?turn=1&count=2&step=menu", CALL).get_data(
         as_text=True)
     assert second == (f"{XML}<Response><Say>We did not hear anything. Thank you for calling. "
@@ -288,7 +297,7 @@ def test_hints_carry_the_catalog_service_names_in_parts(channels_app, monkeypatc
         "bulk pickup, trash can, graffiti, illegal dumping, abandoned car, parked car, "
         "blocking my driveway, dead animal, water leak, water main break, no water, sewer, "
         "sewage, storm drain, flooding, fire hydrant, fallen tree, tree down, high grass, "
-        "overgrown, noise, loud music, homeless, water bill, case number, case status")
+        "overgrown, noise, loud music, homeless, water bill, case number, case status, español")
 
 
 def test_speech_is_relayed_as_text(channels_app, fake_rasa):

@@ -3,7 +3,7 @@ comes from the server, and the transcript is fetched without it in the URL."""
 
 from __future__ import annotations
 
-from tests.fixtures.browser import chromium  # noqa: F401 - fixture
+from tests.fixtures.browser import chromium, serious_violations  # noqa: F401 - fixture
 
 
 def test_the_widget_uses_a_server_issued_session_and_keeps_it_out_of_urls(
@@ -54,3 +54,39 @@ def test_the_widget_resends_the_same_message_through_a_brief_outage(
     assert [r["message"] for r in fake_rasa.received] == ["hello"]
     assert len(refused) == 3 and len(set(refused)) == 1  # the same message, resent
     assert page.evaluate("document.getElementById('error').hidden")
+
+
+def test_the_widget_switches_to_spanish_and_tells_the_assistant(
+        channels_app, fake_rasa, serve, chromium):  # noqa: F811 - the imported fixture
+    url = serve(channels_app())
+    page = chromium.new_context(locale="en-US", viewport={"width": 375, "height": 740}).new_page()
+    page.goto(url + "/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("button", name="Español").get_attribute("aria-pressed") == "true"
+    assert page.locator("h1").inner_text() == "Reporte un problema o consulte un caso"
+    assert page.locator(".msg.assistant").first.inner_text().endswith(
+        "¿En qué le puedo ayudar?")  # the welcome line follows the switch
+    page.get_by_label("Su mensaje").fill("hola")
+    page.get_by_role("button", name="Enviar").click()
+    page.wait_for_selector(".msg.assistant >> text=echo: hola", timeout=30_000)
+    assert fake_rasa.received[0]["metadata"]["language"] == "es"
+
+    page.reload()  # the choice is kept
+    page.wait_for_selector(".msg.assistant >> text=echo: hola", timeout=30_000)
+    assert page.locator("label[for=message]").inner_text() == "Su mensaje"
+    page.get_by_role("button", name="English").click()
+    assert page.locator("label[for=message]").inner_text() == "Your message"
+
+
+def test_a_spanish_browser_gets_the_widget_in_spanish(
+        channels_app, fake_rasa, serve, chromium):  # noqa: F811 - the imported fixture
+    url = serve(channels_app())
+    page = chromium.new_context(locale="es-MX", bypass_csp=True).new_page()  # axe is injected
+    page.goto(url + "/")
+    page.wait_for_selector(".msg.assistant", timeout=30_000)
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.title() == "Atlanta 311 – Reporte un problema o consulte un caso"
+    assert page.get_by_label("Su mensaje").is_visible()
+    assert serious_violations(page) == []  # the switch and the Spanish page pass axe-core
