@@ -16,11 +16,18 @@ The secret comes from the Rasa process's environment (``bot/serve_rasa.py``
 puts it there), never from ``credentials.yml``: Rasa leaves a missing
 ``${VAR}`` there as the literal text, which would become a guessable secret.
 Without a secret of at least 16 characters the channel refuses to start.
+
+Each reply list ends with one more item, ``{"custom": {"language": "es"}}``: the
+conversation's language after the turn (the ``language`` slot), so the channels app
+speaks its own texts (a holding reply, the phone's voice) in the language the
+assistant now uses. The channels app strips it; other REST clients may ignore it.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +37,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
 
 SECRET_VARIABLE = "RASA_WEBHOOK_TOKEN"  # noqa: S105 - the variable's name, not a secret
 MIN_SECRET_LENGTH = 16
@@ -86,4 +95,41 @@ class SecuredRestInput(RestInput):
                 )
             return None
 
+        @blueprint.on_response
+        async def add_language(request: Request, reply: HTTPResponse) -> HTTPResponse | None:
+            if request.method != "POST" or reply.status != 200 or not reply.body:
+                return None  # a stream, an error, or the health route: nothing to add
+            return await with_language_marker(request, reply)
+
         return blueprint
+
+
+async def conversation_language(request: Request, sender: str) -> str | None:
+    """Return the ``language`` slot of ``sender``'s conversation, None when unknown."""
+    agent = getattr(request.app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    tracker = await store.retrieve(sender)
+    value = tracker.get_slot("language") if tracker is not None else None
+    return value if isinstance(value, str) else None
+
+
+async def with_language_marker(request: Request, reply: HTTPResponse) -> HTTPResponse | None:
+    """Return ``reply`` with the language marker appended (None: leave it as it is)."""
+    try:
+        messages = json.loads(reply.body)
+        sender = (request.json or {}).get("sender")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(messages, list) or not isinstance(sender, str):
+        return None
+    try:
+        language = await conversation_language(request, sender)
+    except Exception:  # noqa: BLE001 - the replies matter more than the marker
+        logger.warning("language marker: the tracker could not be read", exc_info=True)
+        return None
+    if not language:
+        return None
+    messages.append({"recipient_id": sender, "custom": {"language": language}})
+    return response.json(messages, status=reply.status)

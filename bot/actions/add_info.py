@@ -19,9 +19,11 @@ from bot.actions import casestore_client as store
 from bot.actions.context import channel_address, latest_text, media_urls
 from bot.actions.parsing import find_case_number, format_case_number, is_skip
 from bot.actions.safety import GuardedForm, guarded
+from bot.actions.texts import translator
 
 logger = logging.getLogger(__name__)
 MAX_NOTE = 4000
+PHOTO = "Photo"  # the note of a photo sent without words: for staff, not translated
 
 
 class ValidateAddInfoForm(GuardedForm, FormValidationAction):
@@ -48,7 +50,7 @@ class ValidateAddInfoForm(GuardedForm, FormValidationAction):
         """A photo counts as the note, with or without words."""
         if media_urls(tracker):
             text = latest_text(tracker)
-            note = text if tracker.get_slot("requested_slot") == "info_note" and text else "Photo"
+            note = text if tracker.get_slot("requested_slot") == "info_note" and text else PHOTO
             return {"info_note": note, "media_urls": media_urls(tracker)}
         return {}
 
@@ -56,18 +58,23 @@ class ValidateAddInfoForm(GuardedForm, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The case must be one of the resident's own and still open."""
+        _ = translator(tracker)
         number = find_case_number(str(value or "")).number
         if not number:
             dispatcher.utter_message(
-                text="Case numbers have 8 digits, like 26-000123. "
-                "Please send it again, or say cancel."
+                text=_(
+                    "Case numbers have 8 digits, like 26-000123. "
+                    "Please send it again, or say cancel."
+                )
             )
             return {"info_case_number": None}
         if number not in (tracker.get_slot("my_cases") or []):
             dispatcher.utter_message(
-                text=f"I can only add information to a case you reported or followed here, and "
-                f"{format_case_number(number)} isn't one of them. Send another number, or say "
-                "cancel (call 311 for other cases)."
+                text=_(
+                    "I can only add information to a case you reported or followed here, and "
+                    "{number} isn't one of them. Send another number, or say "
+                    "cancel (call 311 for other cases)."
+                ).format(number=format_case_number(number))
             )
             return {"info_case_number": None}
         try:
@@ -76,8 +83,10 @@ class ValidateAddInfoForm(GuardedForm, FormValidationAction):
             case = {"status": "unknown"}  # checked again when the note is posted
         if case and case.get("status") == "closed":
             dispatcher.utter_message(
-                text=f"Case {format_case_number(number)} is closed, so I can't add to it. "
-                "Send another number, or say cancel."
+                text=_(
+                    "Case {number} is closed, so I can't add to it. "
+                    "Send another number, or say cancel."
+                ).format(number=format_case_number(number))
             )
             return {"info_case_number": None}
         return {"info_case_number": number}
@@ -86,14 +95,19 @@ class ValidateAddInfoForm(GuardedForm, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A note of a few words, or a photo."""
+        _ = translator(tracker)
         text = " ".join(str(value or "").split())
         if (not text or is_skip(text)) and not tracker.get_slot("media_urls"):
-            dispatcher.utter_message(text="Please send a note or a photo to add, or say cancel.")
+            dispatcher.utter_message(
+                text=_("Please send a note or a photo to add, or say cancel.")
+            )
             return {"info_note": None}
         if len(text) > MAX_NOTE:
-            dispatcher.utter_message(text=f"Please keep it under {MAX_NOTE} characters.")
+            dispatcher.utter_message(
+                text=_("Please keep it under {limit} characters.").format(limit=MAX_NOTE)
+            )
             return {"info_note": None}
-        return {"info_note": text or "Photo"}
+        return {"info_note": text or PHOTO}
 
 
 class ActionSubmitInfo(Action):
@@ -106,6 +120,7 @@ class ActionSubmitInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         number = tracker.get_slot("info_case_number")
         done = [
             SlotSet("info_case_number", None),
@@ -113,7 +128,7 @@ class ActionSubmitInfo(Action):
             SlotSet("media_urls", None),
         ]
         if not number or not tracker.get_slot("info_note"):
-            dispatcher.utter_message(text="Nothing was added. What can I help with?")
+            dispatcher.utter_message(text=_("Nothing was added. What can I help with?"))
             return done
         try:
             await store.acall(
@@ -125,18 +140,23 @@ class ActionSubmitInfo(Action):
             )
         except store.CaseStoreUnavailableError:
             dispatcher.utter_message(
-                text="I couldn't reach the City's case system, so it wasn't "
-                "added yet. Please send it again in a minute."
+                text=_(
+                    "I couldn't reach the City's case system, so it wasn't "
+                    "added yet. Please send it again in a minute."
+                )
             )
             return done
         except store.CaseStoreError as exc:
             logger.warning("info_added refused: %s %s", exc.status, exc.code)
             dispatcher.utter_message(
-                text=f"Sorry, case {format_case_number(number)} can't take "
-                "new information now. Please call 311."
+                text=_(
+                    "Sorry, case {number} can't take new information now. Please call 311."
+                ).format(number=format_case_number(number))
             )
             return done
         dispatcher.utter_message(
-            text=f"Added to case {format_case_number(number)}. The department will see it."
+            text=_("Added to case {number}. The department will see it.").format(
+                number=format_case_number(number)
+            )
         )
         return done

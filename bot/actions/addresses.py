@@ -452,6 +452,11 @@ def _clean(text: str) -> str:
         text,
     )
     text = re.sub(r"(?<=[A-Za-z])\s*#\s*[\w-]+", " ", text)
+    # Spanish word order: "el 412 de Boulevard SE" is 412 Boulevard SE, "el parque
+    # Piedmont" the gazetteer's Piedmont Park ("parque de bomberos" is no park name).
+    text = re.sub(r"(?i)\b(\d{1,6})\s+de\s+(?:la\s+|el\s+)?(?=[a-z])", r"\1 ", text)
+    text = re.sub(r"(?i)\bparque\s+(?!(?:de|del|la|el|en|y|que|con|para)\b)([a-z][\w']*)",
+                  r"\1 park", text)
     return text.replace("#", " ")
 
 
@@ -472,6 +477,9 @@ def _with_spoken_numbers(toks: list[_Tok]) -> list[_Tok]:
             digits = _spoken_number(low[i:j])
             out.append(_Tok(digits or "", digits or "", spoken=True))
             i = j
+            # "cuatrocientos doce de boulevard": Spanish puts "de (la)" before the street.
+            if i + 1 < len(toks) and low[i] == "de" and low[i + 1] not in _NUMBER_WORDS:
+                i += 2 if low[i + 1] in ("la", "el") and i + 2 < len(toks) else 1
         else:
             out.append(toks[i])
             i += 1

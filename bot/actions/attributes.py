@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.actions import extract as ex
 from bot.actions.parsing import find_weekday, parse_yes_no
+from bot.actions.texts import DEFAULT_LANGUAGE, translation
 
 CITY_TZ = "America/New_York"  # the catalog's city.timezone; pass tz= for another city
 
@@ -42,8 +43,12 @@ def unanswered(attributes: list[dict], answers: dict | None) -> list[dict]:
     return [a for a in attributes if a["code"] not in answers]
 
 
-def question(attribute: dict) -> tuple[str, list[dict]]:
-    """Return the question text and its buttons (one per allowed value)."""
+def question(attribute: dict, language: str = DEFAULT_LANGUAGE) -> tuple[str, list[dict]]:
+    """Return the question text and its buttons (one per allowed value).
+
+    ``attribute`` comes from the catalog in ``language``, so its texts already are.
+    """
+    _ = translation(language)
     text = attribute.get("description") or attribute["code"].replace("_", " ").capitalize() + "?"
     buttons = []
     if attribute.get("datatype") in LIST_TYPES:
@@ -51,9 +56,9 @@ def question(attribute: dict) -> tuple[str, list[dict]]:
         # so no "/intent" payload a resident could forge is needed.
         buttons = [{"title": v["name"], "payload": v["name"]} for v in attribute.get("values", [])]
         if attribute.get("datatype") == "multivaluelist":
-            text += " (one or more, separated by commas)"
+            text += " " + _("(one or more, separated by commas)")
     if not attribute.get("required"):
-        text += " (optional, say skip)"
+        text += " " + _("(optional, say skip)")
     return text, buttons
 
 
@@ -281,25 +286,35 @@ def prefill(attributes: list[dict], text: str) -> dict:
     return found
 
 
-def problem_message(attribute: dict, problem: str) -> str:
+def problem_message(attribute: dict, problem: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Tell the resident what was wrong with their answer."""
+    _ = translation(language)
     if problem == "choose":
         names = ", ".join(v["name"] for v in attribute.get("values", []))
-        return f"Please choose one of: {names}."
+        return _("Please choose one of: {choices}.").format(choices=names)
     if problem == "number":
-        return "Please answer with a number."
+        return _("Please answer with a number.")
     if problem == "range":
         limits = ex.range_of(attribute)
         if limits:
-            return f"Please answer with a number from {limits[0]:g} to {limits[1]:g}."
-        return "Please answer with a number."
+            return _("Please answer with a number from {low} to {high}.").format(
+                low=f"{limits[0]:g}", high=f"{limits[1]:g}"
+            )
+        return _("Please answer with a number.")
     if problem == "too_long":
-        return "That's a bit long; please answer in a few words."
-    return "Sorry, I need an answer to that one."
+        return _("That's a bit long; please answer in a few words.")
+    return _("Sorry, I need an answer to that one.")
 
 
-def describe_answers(attributes: list[dict], answers: dict) -> str:
-    """Render the answers for the summary: "Size: Large; In a travel lane: Yes"."""
+def describe_answers(
+    attributes: list[dict], answers: dict, language: str = DEFAULT_LANGUAGE
+) -> str:
+    """Render the answers for the summary: "Size: Large; In a travel lane: Yes".
+
+    The codes are English words: in another language each answer follows its
+    question, from the catalog in that language ("¿Qué tan grande es el bache? Grande").
+    """
+    _ = translation(language)
     parts = []
     for attribute in attributes:
         value = (answers or {}).get(attribute["code"])
@@ -311,5 +326,9 @@ def describe_answers(attributes: list[dict], answers: dict) -> str:
             if isinstance(value, list)
             else names.get(value, str(value))
         )
-        parts.append(f"{attribute['code'].replace('_', ' ').capitalize()}: {shown}")
+        label = attribute["code"].replace("_", " ").capitalize()
+        if language != DEFAULT_LANGUAGE and attribute.get("description"):
+            label = attribute["description"]
+        # Translators: one answer of the summary; {label} is the question in your language.
+        parts.append(_("{label}: {value}").format(label=label, value=shown))
     return "; ".join(parts)

@@ -132,31 +132,36 @@ def request(
 # --- the catalog, cached ---------------------------------------------------
 
 _catalog_lock = threading.Lock()
-_catalog: dict[str, Any] = {"value": None, "at": 0.0}
+# One cached catalog per language: the case store returns its texts (service names,
+# questions, choices, referral messages) in the language asked for.
+_catalogs: dict[str, dict[str, Any]] = {}
 
 
-def get_catalog(max_age: float | None = None) -> dict:
-    """Return ``GET /api/v1/services``, cached for ``CATALOG_TTL`` seconds."""
+def get_catalog(max_age: float | None = None, language: str | None = None) -> dict:
+    """Return ``GET /api/v1/services`` (in ``language`` if given), cached ``CATALOG_TTL`` s."""
     ttl = settings.current().CATALOG_TTL if max_age is None else max_age
+    key = language or ""
     with _catalog_lock:
-        cached = _catalog["value"]
-        if cached is not None and time.monotonic() - _catalog["at"] < ttl:
+        entry = _catalogs.get(key)
+        cached = entry["value"] if entry else None
+        if cached is not None and time.monotonic() - entry["at"] < ttl:
             return cached
+    path = f"/api/v1/services?locale={language}" if language else "/api/v1/services"
     try:
-        _, body = request("GET", "/api/v1/services", auth=False)
+        _, body = request("GET", path, auth=False)
     except CaseStoreUnavailableError:
         if cached is not None:
             return cached  # a stale catalog beats no catalog while the store restarts
         raise
     with _catalog_lock:
-        _catalog["value"], _catalog["at"] = body, time.monotonic()
+        _catalogs[key] = {"value": body, "at": time.monotonic()}
     return body
 
 
 def clear_catalog_cache() -> None:
-    """Forget the cached catalog (tests, or after the catalog file changed)."""
+    """Forget the cached catalogs (tests, or after the catalog file changed)."""
     with _catalog_lock:
-        _catalog["value"], _catalog["at"] = None, 0.0
+        _catalogs.clear()
 
 
 def find_service(catalog: dict, code: str | None) -> dict | None:

@@ -41,21 +41,31 @@ def _read(path: str) -> dict[str, Any]:
     return dict(data.get("city") or {})
 
 
-def local_city() -> dict[str, Any]:
-    """Return the ``city:`` block of the local catalog file (``CATALOG_PATH``)."""
+def local_city(language: str | None = None) -> dict[str, Any]:
+    """Return the ``city:`` block of the local catalog file (``CATALOG_PATH``).
+
+    A text written per language (``phone: {en: ..., es: ...}``) comes in ``language``,
+    else in the catalog's default language, as the case store's API gives it.
+    """
     path = Path(settings.current().CATALOG_PATH)
     if not path.is_absolute():
         path = settings.ROOT / path
-    return _read(str(path))
+    city = dict(_read(str(path)))
+    default = (city.get("languages") or ["en"])[0]
+    for key, value in city.items():
+        if isinstance(value, dict) and key != "bbox":
+            city[key] = value.get(language or default, value.get(default))
+    return city
 
 
-async def current_city() -> dict[str, Any]:
-    """Return the case store's ``city:`` block, else the local catalog file's."""
+async def current_city(language: str | None = None) -> dict[str, Any]:
+    """Return the case store's ``city:`` block (texts in ``language``), else the local file's."""
     try:
-        city = (await store.acall(store.get_catalog)).get("city") or {}
+        catalog = await store.acall(store.get_catalog, None, language)
+        city = catalog.get("city") or {}
     except store.CaseStoreError:
         city = {}
-    return city or local_city()
+    return city or local_city(language)
 
 
 def state_spellings(code: str) -> set[str]:

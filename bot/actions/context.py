@@ -12,7 +12,11 @@ import hashlib
 import json
 from typing import Any
 
+from babel import UnknownLocaleError
+from babel.dates import format_date as babel_format_date
 from rasa_sdk import Tracker
+
+from bot.actions.texts import translation
 
 CHANNELS = ("webchat", "sms", "whatsapp", "voice", "telegram", "messenger", "live_chat")
 PHONE_CHANNELS = ("sms", "whatsapp", "voice")
@@ -132,12 +136,18 @@ def slot_asked_before_message(tracker: Tracker) -> str | None:
     return None
 
 
-def format_date(value: str | None) -> str | None:
-    """Format an ISO timestamp for residents: "Thursday, December 3"."""
+def format_date(value: str | None, language: str = "en") -> str | None:
+    """Format an ISO timestamp for residents: "Thursday, December 3" ("jueves 3 de diciembre")."""
     if not value:
         return None
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return f"{when:%A, %B} {when.day}"
+    _ = translation(language)
+    # Translators: a CLDR date pattern (EEEE weekday, MMMM month, d day; quote words: 'de').
+    pattern = _("EEEE, MMMM d")
+    try:
+        return babel_format_date(when.date(), pattern, locale=language)
+    except (UnknownLocaleError, ValueError):  # a language code CLDR does not know
+        return babel_format_date(when.date(), pattern, locale="en")

@@ -40,11 +40,13 @@ from bot.actions import casestore_client as store
 from bot.actions import pending, settings
 from bot.actions.context import format_date
 from bot.actions.parsing import format_case_number
+from bot.actions.status import localized_names
+from bot.actions.texts import N_, translation
 
 logger = logging.getLogger(__name__)
 
 NOTICE_CHANNELS = ("sms", "whatsapp", "telegram", "messenger", "webchat")
-REFUSED_NOTICE = (
+REFUSED_NOTICE = N_(
     "We're sorry: the report you confirmed earlier could not be filed by the City's case "
     "system. Please tell me about it again, or call 311."
 )
@@ -90,14 +92,26 @@ def dedupe_key(idempotency_key: str) -> str:
     return "queued-report:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
 
 
-def filed_text(case: dict) -> str:
-    """The case number, department and expected date, as the resident hears them."""
-    expected = format_date(case.get("expected_at"))
-    text = (
-        f"Your case number is {format_case_number(case['case_number'])}. "
-        f"It went to the {case.get('department_name') or case.get('department')}"
+def filed_text(case: dict, language: str = "en") -> str:
+    """The case number, department and expected date, as the resident hears them (blocking:
+    the department is named from the catalog in ``language``)."""
+    _ = translation(language)
+    expected = format_date(case.get("expected_at"), language)
+    department = (
+        localized_names(case, language)[1]
+        or case.get("department_name")
+        or case.get("department")
     )
-    return text + (f"; expect action by {expected}." if expected else ".")
+    values = {
+        "number": format_case_number(case["case_number"]),
+        "department": department,
+        "date": expected,
+    }
+    if expected:
+        return _(
+            "Your case number is {number}. It went to the {department}; expect action by {date}."
+        ).format(**values)
+    return _("Your case number is {number}. It went to the {department}.").format(**values)
 
 
 def notice_address(sender: str) -> str | None:
@@ -109,7 +123,10 @@ def notice_address(sender: str) -> str | None:
 
 
 def file_row(row: dict) -> None:
-    """Step 1 for a claimed row: file it with its key (blocking)."""
+    """Step 1 for a claimed row: file it with its key (blocking); the notice is written in
+    the body's ``language`` (the conversation's, when it was queued)."""
+    _ = translation((row["body"] or {}).get("language"))
+    language = (row["body"] or {}).get("language") or "en"
     try:
         case = store.create_case(row["body"] or {}, row["idempotency_key"])
     except store.CaseStoreUnavailableError as exc:
@@ -120,10 +137,11 @@ def file_row(row: dict) -> None:
     except store.CaseStoreError as exc:
         logger.warning("queued report %s refused by the case store: %s %s",
                        row["id"], exc.status, exc.code)
-        pending.mark_filed(row["id"], None, REFUSED_NOTICE)
+        pending.mark_filed(row["id"], None, _(REFUSED_NOTICE))
         return
     number = case["case_number"]
-    pending.mark_filed(row["id"], number, "Your report is filed now. " + filed_text(case))
+    notice = _("Your report is filed now.") + " " + filed_text(case, language)
+    pending.mark_filed(row["id"], number, notice)
     logger.info("queued report %s filed as case %s (%s)", row["id"], number, row["service_code"])
 
 

@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import casestore_client as store
 from bot.actions.city import current_city
+from bot.actions.texts import N_, Gettext, language_of, translator
 
 logger = logging.getLogger(__name__)
 
@@ -44,23 +45,31 @@ DETAIL_SLOTS = (
     "contact_phone",
     "info_case_number",
 )
-def unavailable_text(city: dict) -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def unavailable_text(city: dict, _: Gettext = _same) -> str:
     """What the resident hears when the live chat desk cannot be reached."""
-    return ("Sorry, I can't reach our agents right now. I can keep helping you here, "
-            f"or you can call {city.get('phone') or '311'} on weekdays.")
+    return _(
+        "Sorry, I can't reach our agents right now. I can keep helping you here, "
+        "or you can call {phone} on weekdays."
+    ).format(phone=city.get("phone") or "311")
 
 
 # On the phone the channels app does the transfer (it knows the agent line and
 # its hours); the assistant only asks for it. The text is what other renderers
 # would show if the marker ever reached them.
 TRANSFER = {"transfer": "agent"}
-TRANSFER_TEXT = "Connecting you with a person."
+TRANSFER_TEXT = N_("Connecting you with a person.")
 
 
-def not_a_chat_text(city: dict) -> str:
+def not_a_chat_text(city: dict, _: Gettext = _same) -> str:
     """What a resident on a channel without live chat hears on asking for a person."""
-    return (f"To talk with a person, call {city.get('phone') or '311'}, or send us a text "
-            "or a web chat message and ask for an agent.")
+    return _(
+        "To talk with a person, call {phone}, or send us a text "
+        "or a web chat message and ask for an agent."
+    ).format(phone=city.get("phone") or "311")
 
 
 def _line(event: dict[str, Any]) -> dict[str, str] | None:
@@ -116,28 +125,34 @@ class ActionHandoffToAgent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
+        language = language_of(tracker)
         sender = tracker.sender_id or ""
         channel = sender.split(":", 1)[0] if ":" in sender else ""
         if channel == "voice":
-            dispatcher.utter_message(text=TRANSFER_TEXT, json_message=TRANSFER)
+            dispatcher.utter_message(text=_(TRANSFER_TEXT), json_message=TRANSFER)
             return []
         if channel not in CHAT_CHANNELS:
-            dispatcher.utter_message(text=not_a_chat_text(await current_city()))
+            dispatcher.utter_message(text=not_a_chat_text(await current_city(language), _))
             return []
         body = {
             "sender_id": sender,
             "transcript": transcript(tracker),
             "details": gathered_details(tracker),
             "reason": "stuck" if consecutive_fallbacks(tracker) >= 2 else "asked",
+            # The case store's answer (the queue place, the hours) is told to the resident.
+            "language": language,
         }
         try:
-            _, answer = await store.acall(store.request, "POST", "/api/v1/live-chats", json=body)
+            _status, answer = await store.acall(
+                store.request, "POST", "/api/v1/live-chats", json=body
+            )
         except store.CaseStoreError as exc:
             # Never the sender or the transcript in a log line: both are personal.
             logger.warning("live chat not opened: %s %s", exc.status, exc.code)
-            dispatcher.utter_message(text=unavailable_text(await current_city()))
+            dispatcher.utter_message(text=unavailable_text(await current_city(language), _))
             return []
         message = (answer or {}).get("message")
         dispatcher.utter_message(
-            text=str(message) if message else unavailable_text(await current_city()))
+            text=str(message) if message else unavailable_text(await current_city(language), _))
         return []

@@ -9,6 +9,7 @@ yes/no/skip answers, weekdays and emergency wording. Locations: addresses.py.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -51,6 +52,17 @@ _SPOKEN = {
     "siete": "7",
     "ocho": "8",
     "nueve": "9",
+    # A case number's year read as one Spanish word ("veintiséis cero cero...").
+    "veinte": "20",
+    "veintiuno": "21",
+    "veintidos": "22",
+    "veintitres": "23",
+    "veinticuatro": "24",
+    "veinticinco": "25",
+    "veintiseis": "26",
+    "veintisiete": "27",
+    "veintiocho": "28",
+    "veintinueve": "29",
 }
 # Homophones ("to", "for", "won", "ate", "o") only count inside a run of digits,
 # so "I want to check" does not turn into a digit.
@@ -58,20 +70,27 @@ _HOMOPHONES = {"to", "too", "for", "won", "ate", "o"}
 _DIGITS_RUN = re.compile(r"(?<![\d])(\d(?:[\s\-.]*\d){5,13})(?![\d])")
 
 
+def _unaccented(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word)
+                   if not unicodedata.combining(ch))
+
+
 def _is_digit_token(token: str) -> bool:
-    return token.isdigit() or token.lower() in _SPOKEN or token.lower() in ("double", "triple")
+    word = _unaccented(token.lower())
+    return token.isdigit() or word in _SPOKEN or word in ("double", "triple")
 
 
 def spoken_digits_to_text(text: str) -> str:
     """Replace runs of spoken digits ("two six oh oh", "double five") with digits."""
-    tokens = re.findall(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]+", text)
+    # Letters of any script, so "veintiséis" stays one word; accents are dropped to look it up.
+    tokens = re.findall(r"[^\W\d_]+|\d+|[^\w\s]+|_+", text)
     out: list[str] = []
     i = 0
     while i < len(tokens):
         run: list[str] = []
         j = i
         while j < len(tokens):
-            word = tokens[j].lower()
+            word = _unaccented(tokens[j].lower())
             if (
                 word in ("double", "triple")
                 and j + 1 < len(tokens)
@@ -90,7 +109,9 @@ def spoken_digits_to_text(text: str) -> str:
             elif word.isdigit():
                 run.append(word)
                 j += 1
-            elif word in ("-",) and run:
+            elif (word == "-" or (word in (",", ".") and j + 1 < len(tokens)
+                                  and _is_digit_token(tokens[j + 1]))) and run:
+                # A speech transcript's comma between the year and the rest is a pause.
                 j += 1
             else:
                 break
@@ -191,15 +212,23 @@ _SKIP = re.compile(
     r"no email|no phone|no name|rather not|prefer not( to)?|i'?d rather not( say)?|i'?ll pass|"
     r"not now|no comment|anonymous|leave it blank|dunno|idk|i don'?t know|not sure|"
     r"i don'?t have (one|an? \w+)|saltar|omitir|siguiente|prefiero no( decir(lo)?)?|"
-    r"no tengo( \w+)?|ninguno|no s[eé])\s*[.!]*\s*$"
+    r"no tengo( \w+)?|ninguno|no s[eé]|"
+    # Spanish, as the assistant's own Spanish questions invite ("diga «omitir»").
+    r"s[aá]lte(lo|la|se)|s[aá]lta(lo|la|te( es[ao])?)|om[ií]ta(lo|la)|om[ií]telo|paso|"
+    r"ninguna|nada|no,? gracias|ahora no|mejor no|no quiero( dar(lo)?| decir(lo)?)?|"
+    r"sin (correo|tel[eé]fono|nombre)|an[oó]nimo|d[eé]je(lo|la) en blanco|no lo s[eé])"
+    r"\s*[.!]*\s*$"
 )
 _YES = re.compile(
     r"(?i)^\s*(y|ya|yes|yeah|yep|yup|yea|sure|ok|okay|k|correct|right|"
     r"confirm|affirmative|absolutely|of course|please do|do it|go ahead|"
-    r"that'?s right|that'?s correct|looks good|yes please|si|sí|claro|correcto|de acuerdo)\b"
+    r"that'?s right|that'?s correct|looks good|yes please|si|sí|claro|correcto|de acuerdo|"
+    r"por supuesto|est[aá] bien|as[ií] es|eso es|exacto|perfecto|adelante|dale|"
+    r"h[aá]galo|con gusto)\b"
 )
 _NO = re.compile(
-    r"(?i)^\s*(n|no|nope|nah|negative|not really|wrong|incorrect|don'?t|negativo|para nada)\b"
+    r"(?i)^\s*(n|no|nope|nah|negative|not really|wrong|incorrect|don'?t|negativo|para nada|"
+    r"mejor no|todav[ií]a no|a[uú]n no|incorrecto|est[aá] mal)\b"
 )
 
 
@@ -244,10 +273,24 @@ _FIELDS = {
     "number": "contact_phone",
     "name": "contact_name",
     "description": "description",
+    # Spanish, as the assistant's Spanish "what should I change?" suggests.
+    "direccion": "location",
+    "ubicacion": "location",
+    "calle": "location",
+    "lugar": "location",
+    "correo": "contact_email",
+    "correo electronico": "contact_email",
+    "telefono": "contact_phone",
+    "numero": "contact_phone",
+    "nombre": "contact_name",
+    "descripcion": "description",
 }
 _CORRECTION_LEAD = (
-    r"(?i)^\s*(?:actually|sorry|oops|correction|i meant|no wait|wait|my bad|change)\b[\s,:;-]*"
+    r"(?i)^\s*(?:actually|sorry|oops|correction|i meant|no wait|wait|my bad|change|"
+    r"en realidad|perd[oó]n|correcci[oó]n|quise decir|me equivoqu[eé]|mejor dicho|"
+    r"cambie|cambiar)\b[\s,:;-]*"
 )
+_ACCENTS = str.maketrans("áéíóú", "aeiou")
 
 
 def parse_correction(text: str) -> Correction | None:
@@ -274,12 +317,14 @@ def parse_correction(text: str) -> Correction | None:
     if lead:
         rest = text[lead.end() :]
         named = re.match(
-            r"(?i)(?:the\s+|my\s+)?(address|location|street|place|e-?mail|phone|"
-            r"number|name|description)\s+(?:is|should be|to|=|:)?\s*(.+)$",
+            r"(?i)(?:the\s+|my\s+|la\s+|el\s+|mi\s+)?(address|location|street|place|e-?mail|"
+            r"phone|number|name|description|direcci[oó]n|ubicaci[oó]n|calle|lugar|"
+            r"correo(?: electr[oó]nico)?|tel[eé]fono|n[uú]mero|nombre|descripci[oó]n)\s+"
+            r"(?:is|should be|to|es|debe ser|a|por|=|:)?\s*(.+)$",
             rest,
         )
         if named:
-            key = named.group(1).lower().replace("e-mail", "email")
+            key = named.group(1).lower().replace("e-mail", "email").translate(_ACCENTS)
             return Correction(named.group(2).strip(" ."), None, _FIELDS.get(key))
     return None
 

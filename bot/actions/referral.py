@@ -11,28 +11,38 @@ from bot.actions import casestore_client as store
 from bot.actions.city import current_city
 from bot.actions.context import latest_intent
 from bot.actions.safety import guarded
+from bot.actions.texts import N_, Gettext, language_of, translator
 
 # Used only when the catalog cannot be fetched: a resident must still get a number.
 FALLBACK = {
     "power": {
         "name": "Georgia Power",
         "phone": "888-891-0938",
-        "message": "Power outages and downed lines are handled by Georgia Power "
-        "(a downed line: also call 911).",
+        "message": N_(
+            "Power outages and downed lines are handled by Georgia Power "
+            "(a downed line: also call 911)."
+        ),
     },
     "animal": {
         "name": "Fulton County Animal Services",
         "phone": "404-613-0358",
-        "message": "Stray or aggressive animals are handled by Fulton County Animal Services.",
+        "message": N_(
+            "Stray or aggressive animals are handled by Fulton County Animal Services."
+        ),
     },
 }
 TOPICS = {"referral_power": "power", "referral_animal": "animal"}
 
 
-def referral_text(referral: dict) -> str:
-    """The message for a referral: what it is and whom to call."""
+def _same(text: str) -> str:
+    return text
+
+
+def referral_text(referral: dict, _: Gettext = _same) -> str:
+    """The message for a referral: what it is and whom to call (``referral`` comes from
+    the catalog in the conversation's language; ``_`` translates the rest)."""
     message = (referral.get("message") or "").strip()
-    call = f"Call {referral['name']} at {referral['phone']}."
+    call = _("Call {name} at {phone}.").format(name=referral["name"], phone=referral["phone"])
     return f"{message} {call}".strip() if referral["phone"] not in message else message
 
 
@@ -46,14 +56,19 @@ class ActionGiveReferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         topic = TOPICS.get(latest_intent(tracker) or "", "power")
         try:
-            referral = store.find_referral(await store.acall(store.get_catalog), topic)
+            catalog = await store.acall(store.get_catalog, language=language_of(tracker))
+            referral = store.find_referral(catalog, topic)
         except store.CaseStoreError:
             referral = None
-        referral = referral or FALLBACK[topic]
-        short_name = (await current_city()).get("short_name") or "The City"
+        if referral is None:  # the catalog is away: the built-in message, translated here
+            referral = {**FALLBACK[topic], "message": _(FALLBACK[topic]["message"])}
+        short_name = (await current_city(language_of(tracker))).get("short_name") or _("The City")
         dispatcher.utter_message(
-            text=referral_text(referral) + f" {short_name} doesn't file a case for this."
+            text=referral_text(referral, _)
+            + " "
+            + _("{short_name} doesn't file a case for this.").format(short_name=short_name)
         )
         return []

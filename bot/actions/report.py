@@ -39,6 +39,8 @@ from bot.actions.context import (
 from bot.actions.parsing import format_case_number, mentions_emergency, parse_yes_no
 from bot.actions.report_form import SKIPPED, service_attribute_list, service_info
 from bot.actions.safety import guarded
+from bot.actions.status import localized_service_name, status_word
+from bot.actions.texts import N_, language_of, translator
 from bot.actions.volunteered import description_of, volunteered
 
 logger = logging.getLogger(__name__)
@@ -69,31 +71,33 @@ REPORT_SLOTS = ANSWER_SLOTS + (
     "submit_pending",
     "last_filed_key",
 )
-UNREACHABLE = (
+# English msgids, translated where they are said: _(UNREACHABLE).
+UNREACHABLE = N_(
     "I couldn't reach the City's case system just now, so nothing is filed yet. "
     'Your answers are saved: say "try again" in a minute, or "cancel".'
 )
-SAVED = (
+SAVED = N_(
     "The City's case system isn't answering just now, but your report is saved and will "
     "be filed as soon as it's back."
 )
-STILL_SAVED = (
+STILL_SAVED = N_(
     "The City's case system still isn't answering. Your report is saved and will be filed "
     "as soon as it's back."
 )
-SENDING = "Your report was just filed; the case number is on its way to you."
+SENDING = N_("Your report was just filed; the case number is on its way to you.")
 
 
 def saved_text(tracker: Tracker) -> str:
     """What the resident hears when their confirmed report is queued: where the number will come."""
+    _ = translator(tracker)
     where = channel(tracker)
     if channel_address(tracker) is None or filing_worker.notice_address(tracker.sender_id) is None:
-        return SAVED
+        return _(SAVED)
     if where == "voice":
-        return SAVED + " I'll text the case number to the number you're calling from."
+        return _(SAVED) + " " + _("I'll text the case number to the number you're calling from.")
     if where == "webchat":
-        return SAVED + " I'll post the case number in this chat."
-    return SAVED + " I'll send you the case number here."
+        return _(SAVED) + " " + _("I'll post the case number in this chat.")
+    return _(SAVED) + " " + _("I'll send you the case number here.")
 
 
 def reset_report() -> list[EventType]:
@@ -121,8 +125,9 @@ class ActionStartReport(Action):
             intent.removeprefix("report_") if intent.startswith("report_") else "general_inquiry"
         )
         name = service_code.replace("_", " ")
+        _ = translator(tracker)
         try:
-            catalog = await store.acall(store.get_catalog)
+            catalog = await store.acall(store.get_catalog, language=language_of(tracker))
             service = store.find_service(catalog, service_code)
             if service:
                 name = service["service_name"]
@@ -144,7 +149,9 @@ class ActionStartReport(Action):
         events += [SlotSet(slot, value) for slot, value in said.items()]
         if media_urls(tracker):
             events.append(SlotSet("media_urls", media_urls(tracker)))
-        dispatcher.utter_message(text=f"I can report that to the City as: {name}.")
+        dispatcher.utter_message(
+            text=_("I can report that to the City as: {name}.").format(name=name)
+        )
         return events
 
 
@@ -171,12 +178,14 @@ class ActionAskAttributeAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        language = language_of(tracker)
+        attributes = await service_attribute_list(tracker.get_slot("service_code"), language)
         pending = attrs.unanswered(attributes, tracker.get_slot("attributes"))
         if not pending:
-            dispatcher.utter_message(text="Anything else about it? (say skip)")
+            _ = translator(tracker)
+            dispatcher.utter_message(text=_("Anything else about it? (say skip)"))
             return []
-        text, buttons = attrs.question(pending[0])
+        text, buttons = attrs.question(pending[0], language)
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("pending_attribute", pending[0]["code"])]
 
@@ -191,20 +200,27 @@ class ActionAskFollowDuplicate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         number = tracker.get_slot("duplicate_case") or ""
         try:
             case = await store.acall(store.get_case, number) or {}
         except store.CaseStoreError:
             case = {}
-        what = case.get("service_name", "A report")
-        status = case.get("status_label", "open").lower()
+        what = await localized_service_name(case, language_of(tracker)) or _("A report")
+        status = (status_word(case, _) or _("open")).lower()
         dispatcher.utter_message(
-            text=f"{what} at {case.get('address') or 'this place'} is already reported: case "
-            f"{format_case_number(number)}, {status}. Would you like to follow that case and "
-            "get its notices, instead of filing a new one?",
+            text=_(
+                "{what} at {place} is already reported: case {number}, {status}. Would you "
+                "like to follow that case and get its notices, instead of filing a new one?"
+            ).format(
+                what=what,
+                place=case.get("address") or _("this place"),
+                number=format_case_number(number),
+                status=status,
+            ),
             buttons=[
-                {"title": "Yes, follow it", "payload": "/affirm"},
-                {"title": "No, file a new one", "payload": "/deny"},
+                {"title": _("Yes, follow it"), "payload": "/affirm"},
+                {"title": _("No, file a new one"), "payload": "/deny"},
             ],
         )
         return []
@@ -212,12 +228,19 @@ class ActionAskFollowDuplicate(Action):
 
 def summary(tracker: Tracker, service: dict) -> str:
     """The one-message summary the resident confirms before filing."""
+    _ = translator(tracker)
     name = service.get("service_name") or (tracker.get_slot("service_code") or "").replace("_", " ")
     attributes = store.service_attributes(service)
-    parts = [f"Here's your report: {name} at {tracker.get_slot('location')}."]
+    parts = [
+        _("Here's your report: {service} at {location}.").format(
+            service=name, location=tracker.get_slot("location")
+        )
+    ]
     if tracker.get_slot("description"):
         parts.append(f'"{tracker.get_slot("description")}".')
-    answers = attrs.describe_answers(attributes, tracker.get_slot("attributes") or {})
+    answers = attrs.describe_answers(
+        attributes, tracker.get_slot("attributes") or {}, language_of(tracker)
+    )
     if answers:
         parts.append(answers + ".")
     contact = [
@@ -226,14 +249,14 @@ def summary(tracker: Tracker, service: dict) -> str:
         if tracker.get_slot(s) not in (None, SKIPPED)
     ]
     if contact:
-        parts.append(f"Updates to: {', '.join(contact)}.")
+        parts.append(_("Updates to: {contacts}.").format(contacts=", ".join(contact)))
     elif channel_address(tracker) and channel(tracker) not in ("webchat", "voice"):
-        parts.append("Updates will come here.")
+        parts.append(_("Updates will come here."))
     else:
-        parts.append("No contact details.")
+        parts.append(_("No contact details."))
     if tracker.get_slot("media_urls"):
-        parts.append(f"{len(tracker.get_slot('media_urls'))} photo(s).")
-    parts.append("Shall I file it?")
+        parts.append(_("{count} photo(s).").format(count=len(tracker.get_slot("media_urls"))))
+    parts.append(_("Shall I file it?"))
     return " ".join(parts)
 
 
@@ -250,12 +273,13 @@ class ActionAskReportConfirmed(Action):
         answering = slot_asked_before_message(tracker) == "report_confirmed"
         if answering and parse_yes_no(latest_text(tracker), latest_intent(tracker)) is False:
             return []  # the validator just asked what to change; don't repeat the summary
-        service = await service_info(tracker.get_slot("service_code"))
+        _ = translator(tracker)
+        service = await service_info(tracker.get_slot("service_code"), language_of(tracker))
         dispatcher.utter_message(
             text=summary(tracker, service),
             buttons=[
-                {"title": "Yes, file it", "payload": "/affirm"},
-                {"title": "No, change something", "payload": "/deny"},
+                {"title": _("Yes, file it"), "payload": "/affirm"},
+                {"title": _("No, change something"), "payload": "/deny"},
             ],
         )
         return []
@@ -277,6 +301,8 @@ def new_case_body(tracker: Tracker) -> dict[str, Any]:
             if v not in (None, "", [])
         },
         "channel": channel(tracker),
+        # The case's notices and emails, and the status answers, speak the resident's language.
+        "language": language_of(tracker),
         "requester": {
             k: v
             for k, v in {
@@ -307,6 +333,7 @@ class ActionSubmitReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         if tracker.get_slot("emergency_stop"):
             return reset_report() + [SlotSet("held_report", held_report(tracker))]
         my_cases = list(tracker.get_slot("my_cases") or [])
@@ -317,7 +344,7 @@ class ActionSubmitReport(Action):
             if queued is not None:
                 return queued
             dispatcher.utter_message(
-                text="There's no report waiting to be filed. What can I help you with?"
+                text=_("There's no report waiting to be filed. What can I help you with?")
             )
             return []
         body = new_case_body(tracker)
@@ -334,15 +361,18 @@ class ActionSubmitReport(Action):
                 sorted((exc.fields or {}).keys()),
             )
             dispatcher.utter_message(
-                text="The City's case system could not accept this report "
-                f"({exc.message or exc.code}). "
-                "Nothing was filed. Please start again, or call 311."
+                text=_(
+                    "The City's case system could not accept this report ({reason}). "
+                    "Nothing was filed. Please start again, or call 311."
+                ).format(reason=exc.message or exc.code)
             )
             return reset_report()
         number = case["case_number"]
-        message = "Thank you! " + filing_worker.filed_text(case)
+        language = language_of(tracker)
+        filed = await store.acall(filing_worker.filed_text, case, language)
+        message = _("Thank you!") + " " + filed
         if _contact(tracker, "contact_email"):
-            message += " We'll email you when it's opened and closed."
+            message += " " + _("We'll email you when it's opened and closed.")
         dispatcher.utter_message(text=message)
         logger.info("filed case %s (%s)", number, body["service_code"])
         return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
@@ -355,7 +385,7 @@ class ActionSubmitReport(Action):
             await store.acall(pending.enqueue, key, tracker.sender_id or "", body)
         except Exception as exc:  # the queue's database is away too: the old way, "try again"
             logger.warning("could not queue a report: %s", type(exc).__name__)
-            dispatcher.utter_message(text=UNREACHABLE)
+            dispatcher.utter_message(text=translator(tracker)(UNREACHABLE))
             return [SlotSet("submit_pending", True), SlotSet("last_filed_key", key)]
         filing_worker.wake()
         logger.info("queued a report (%s) while the case store is down", body["service_code"])
@@ -371,6 +401,7 @@ class ActionSubmitReport(Action):
         left to it (its notice is on the way); one this turn settles is marked
         done here, so the resident is told once, in the conversation.
         """
+        _ = translator(tracker)
         sender = tracker.sender_id or ""
         try:
             rows = await store.acall(pending.for_sender, sender)
@@ -382,13 +413,13 @@ class ActionSubmitReport(Action):
         said: list[str] = []
         for row in rows:
             if not await store.acall(pending.claim, row, only_if_due=False):
-                said.append(SENDING)
+                said.append(_(SENDING))
                 continue
             if row["state"] == "file":
                 await store.acall(filing_worker.file_row, row)
                 row = await store.acall(pending.get, row["id"]) or {}
                 if row.get("state") != "notify" or not await store.acall(pending.claim, row):
-                    said.append(STILL_SAVED)
+                    said.append(_(STILL_SAVED))
                     continue
             await store.acall(pending.mark_done, row["id"])
             said.append(row["notice"])
@@ -401,6 +432,7 @@ class ActionSubmitReport(Action):
     async def _follow(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, my_cases: list[str]
     ) -> list[EventType]:
+        _ = translator(tracker)
         number = tracker.get_slot("duplicate_case")
         try:
             await store.acall(
@@ -411,17 +443,18 @@ class ActionSubmitReport(Action):
                 channel_address(tracker),
             )
         except store.CaseStoreUnavailableError:
-            dispatcher.utter_message(text=UNREACHABLE)
+            dispatcher.utter_message(text=_(UNREACHABLE))
             return [SlotSet("submit_pending", True)]
         except store.CaseStoreError as exc:
             logger.warning("follow refused: %s %s", exc.status, exc.code)
             dispatcher.utter_message(
-                text="Sorry, I couldn't add you to that case. Please call 311."
+                text=_("Sorry, I couldn't add you to that case. Please call 311.")
             )
             return reset_report()
         dispatcher.utter_message(
-            text=f"Done: you're following case {format_case_number(number)} "
-            "and will get its notices."
+            text=_("Done: you're following case {number} and will get its notices.").format(
+                number=format_case_number(number)
+            )
         )
         return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
 
@@ -438,32 +471,35 @@ class ActionAskContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         where = channel(tracker)
+        # A button's payload is what the form reads back; the Spanish words work as well
+        # (extract.parse_contact), so a payload stays the English word.
         if sender_phone(tracker) and where == "voice":
-            text = (
+            text = _(
                 "How should we send you updates: a text to the number you're calling from, "
                 "or email? Say text me, say your email, or say skip."
             )
-            buttons = [{"title": "Text me", "payload": "text me"}]
+            buttons = [{"title": _("Text me"), "payload": "text me"}]
         elif sender_phone(tracker):
-            text = (
+            text = _(
                 "How should we send you updates: a text to this number, or email? "
                 "Reply TEXT, send your email, or say skip."
             )
-            buttons = [{"title": "Text this number", "payload": "text me"}]
+            buttons = [{"title": _("Text this number"), "payload": "text me"}]
         elif channel_address(tracker) and where in ("telegram", "messenger"):
-            text = (
+            text = _(
                 "I'll send updates in this chat. Would you like them by email or text "
                 "as well? Send your email or mobile number, or say skip."
             )
             buttons = []
         else:
-            text = (
+            text = _(
                 "How should we send you updates: email, or a text to your mobile? "
                 "Send your email or number, or say skip."
             )
             buttons = []
-        buttons.append({"title": "Skip", "payload": "skip"})
+        buttons.append({"title": _("Skip"), "payload": "skip"})
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
@@ -520,7 +556,8 @@ class ActionResumeReport(Action):
         if not isinstance(held, dict) or not held.get("service_code"):
             dispatcher.utter_message(response="utter_all_clear_no_context")
             return [SlotSet("held_report", None)]
-        dispatcher.utter_message(text="Thank you. Then I'll take it as a City report.")
+        _ = translator(tracker)
+        dispatcher.utter_message(text=_("Thank you. Then I'll take it as a City report."))
         return (
             reset_report()
             + [SlotSet(slot, value) for slot, value in held.items() if slot in ANSWER_SLOTS]

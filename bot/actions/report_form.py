@@ -38,6 +38,7 @@ from bot.actions.parsing import (
     parse_yes_no,
 )
 from bot.actions.safety import GuardedForm
+from bot.actions.texts import N_, language_of, translator
 from bot.actions.volunteered import volunteered
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,15 @@ SKIPPED = "-"  # an optional question the resident chose to skip
 CORRECTABLE = ("location", "description", "contact_email", "contact_name", "contact_phone")
 MAX_DESCRIPTION = 4000
 CONTACT_SLOTS = ("contact_email", "contact_phone", "contact_name")
+# check_location's values when the place is real but outside the city: never kept.
+OUTSIDE = "outside_city"
+# What a correction changed, per slot (msgids; {value} is the new value).
+CHANGED = {
+    "contact_email": N_("Got it, the email is now {value}."),
+    "contact_phone": N_("Got it, the phone is now {value}."),
+    "contact_name": N_("Got it, the name is now {value}."),
+    "description": N_("Got it, the description is now {value}."),
+}
 
 
 def tries(tracker: Tracker, slot: str) -> int:
@@ -71,30 +81,38 @@ def contact_known(tracker: Tracker) -> bool:
     )
 
 
-async def service_info(service_code: str | None) -> dict:
-    """Return the catalog's service (``{}`` when unknown or the catalog is unreachable)."""
+async def service_info(service_code: str | None, language: str | None = None) -> dict:
+    """Return the catalog's service, its texts in ``language`` (``{}`` when unknown or the
+    catalog is unreachable)."""
     try:
-        catalog = await store.acall(store.get_catalog)
+        catalog = await store.acall(store.get_catalog, language=language)
     except store.CaseStoreError:
         return {}
     return store.find_service(catalog, service_code) or {}
 
 
-async def service_attribute_list(service_code: str | None) -> list[dict]:
-    """Return the service's attributes in asking order; [] if unknown or unreachable."""
-    return store.service_attributes(await service_info(service_code))
+async def service_attribute_list(
+    service_code: str | None, language: str | None = None
+) -> list[dict]:
+    """Return the service's attributes in asking order, their texts in ``language`` (the
+    answers are read against the same texts); [] if unknown or unreachable."""
+    return store.service_attributes(await service_info(service_code, language))
 
 
-async def city_facts() -> tuple[list[str], str, dict | None, str]:
-    """Return the catalog city's names, state, bounding box and short name."""
-    city = await current_city()
+async def city_facts(language: str | None = None) -> tuple[list[str], str, dict | None, str]:
+    """Return the catalog city's names, state, bounding box and short name (in ``language``)."""
+    city = await current_city(language)
     names = list(city.get("city_names") or [city.get("name") or ""])
     return names, str(city.get("state") or ""), city.get("bbox"), str(city.get("short_name") or "")
 
 
 async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], str | None]:
-    """Validate a location answer: slot values to set, or the problem to tell the resident."""
-    names, state, bbox, short_name = await city_facts()
+    """Validate a location answer: slot values to set, or the problem to tell the resident.
+
+    A real place outside the city comes back as ``({OUTSIDE: True}, problem)``.
+    """
+    _ = translator(tracker)
+    names, state, bbox, short_name = await city_facts(language_of(tracker))
     point = shared_location(tracker)
     if point:
         lat, long = point
@@ -102,24 +120,26 @@ async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], s
             bbox["min_lat"] <= lat <= bbox["max_lat"]
             and bbox["min_long"] <= long <= bbox["max_long"]
         ):
-            return {}, (
-                f"That shared location looks outside the City of {names[0]}. "
-                f"Please send an address in {names[0]}, or say cancel."
-            )
+            return {OUTSIDE: True}, _(
+                "That shared location looks outside the City of {city}. "
+                "Please send an address in {city}, or say cancel."
+            ).format(city=names[0])
         return {
-            "location": f"Shared location ({lat:.5f}, {long:.5f})",
+            "location": _("Shared location ({lat}, {long})").format(
+                lat=f"{lat:.5f}", long=f"{long:.5f}"
+            ),
             "lat": lat,
             "long": long,
         }, None
     checked = check_address(text, names, state)
     if checked.problem == "outside_city":
-        return {}, (
-            f"That looks like it's in {checked.place}, outside the City of {names[0]}. "
-            f"{short_name} can only file for places in the city: please send an address in "
-            f"{names[0]}, or say cancel."
-        )
+        return {OUTSIDE: True}, _(
+            "That looks like it's in {place}, outside the City of {city}. "
+            "{short_name} can only file for places in the city: please send an address in "
+            "{city}, or say cancel."
+        ).format(place=checked.place, city=names[0], short_name=short_name)
     if checked.problem:
-        return {}, (
+        return {}, _(
             "I need a bit more to find it: a street address (412 Boulevard SE), an "
             "intersection (Ponce & Monroe), a street and what it's near (Ralph McGill near "
             "the church), or a place like Piedmont Park."
@@ -212,19 +232,25 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             updated = apply_correction(value, correction) if isinstance(value, str) else None
             if updated:
                 answers[code] = updated
-                dispatcher.utter_message(text=f"Got it, changed to {updated}.")
+                _ = translator(tracker)
+                dispatcher.utter_message(
+                    text=_("Got it, changed to {value}.").format(value=updated)
+                )
                 return {asking: None, "attributes": answers}
         return None
 
     async def _set_field(
         self, slot: str, value: str, asking: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
+        _ = translator(tracker)
         if slot == "location":
             values, problem = await check_location(value, tracker)
             if problem:
                 dispatcher.utter_message(text=problem)
                 return {asking: None}
-            dispatcher.utter_message(text=f"Got it, the location is now {values['location']}.")
+            dispatcher.utter_message(
+                text=_("Got it, the location is now {value}.").format(value=values["location"])
+            )
             # The new place may already have an open case of this service.
             values.update(
                 duplicate_case=await find_duplicate(tracker, values), follow_duplicate=None
@@ -237,13 +263,12 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         }.get(slot, lambda v: v.strip() or None)(value)
         if not parsed:
             dispatcher.utter_message(
-                text="Sorry, I couldn't use that correction. Please try again."
+                text=_("Sorry, I couldn't use that correction. Please try again.")
             )
             return {asking: None}
-        label = {"contact_email": "email", "contact_phone": "phone", "contact_name": "name"}.get(
-            slot, slot
+        dispatcher.utter_message(
+            text=_(CHANGED.get(slot, CHANGED["description"])).format(value=parsed)
         )
-        dispatcher.utter_message(text=f"Got it, the {label} is now {parsed}.")
         return {slot: parsed, asking: None} if asking != slot else {slot: parsed}
 
     # --- one validator per question ---------------------------------------
@@ -257,20 +282,24 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             if interrupted is not None:
                 return interrupted
         if is_skip(str(value or "")) and not shared_location(tracker):
+            _ = translator(tracker)
             dispatcher.utter_message(
-                text="I need to know where it is to send someone. "
-                "A street address, an intersection or a landmark will do."
+                text=_(
+                    "I need to know where it is to send someone. "
+                    "A street address, an intersection or a landmark will do."
+                )
             )
             return {"location": None}
         values, problem = await check_location(str(value or ""), tracker)
+        outside = bool(values.get(OUTSIDE))
         words = " ".join(str(value or "").split())[:200]
-        if problem and "outside the City" not in problem and tries(tracker, "location") and words:
+        if problem and not outside and tries(tracker, "location") and words:
             # Second try: an agent can place the resident's own words; asking a
             # third time would only lose the report.
             values, problem = {"location": words, "lat": None, "long": None}, None
         if problem:
             dispatcher.utter_message(text=problem)
-            if "outside the City" in problem:
+            if outside:
                 return {"location": None}  # a real place, just not ours: never kept
             return {"location": None, **one_more_try(tracker, "location")}
         return {
@@ -288,8 +317,11 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             return interrupted
         answer = parse_yes_no(str(value or ""), latest_intent(tracker))
         if answer is None:
+            _ = translator(tracker)
             dispatcher.utter_message(
-                text="Please answer yes (follow that case) or no (file a new one)."
+                text=_(
+                    "Please answer yes (follow that case) or no (file a new one)."
+                )
             )
         return {"follow_duplicate": answer}
 
@@ -301,16 +333,18 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             interrupted = await self._interrupt("description", dispatcher, tracker)
             if interrupted is not None:
                 return interrupted
+        _ = translator(tracker)
         text = " ".join(str(value or "").split())
         if len(text) < 3 or is_skip(text):
             dispatcher.utter_message(
-                text="A few words about the problem help the crew find and fix it."
+                text=_("A few words about the problem help the crew find and fix it.")
             )
             return {"description": None}
         if len(text) > MAX_DESCRIPTION:
             dispatcher.utter_message(
-                text="That's too long for one report; please keep it under "
-                f"{MAX_DESCRIPTION} characters."
+                text=_(
+                    "That's too long for one report; please keep it under {limit} characters."
+                ).format(limit=MAX_DESCRIPTION)
             )
             return {"description": None}
         return {"description": text}
@@ -322,7 +356,8 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         interrupted = await self._interrupt("attribute_answer", dispatcher, tracker)
         if interrupted is not None:
             return interrupted
-        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        language = language_of(tracker)
+        attributes = await service_attribute_list(tracker.get_slot("service_code"), language)
         answers = dict(tracker.get_slot("attributes") or {})
         pending = [
             a
@@ -341,7 +376,8 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         )
         if problem and skipping:
             if attribute.get("required"):
-                dispatcher.utter_message(text="This one is needed to route your report.")
+                _ = translator(tracker)
+                dispatcher.utter_message(text=_("This one is needed to route your report."))
                 return {"attribute_answer": None}
             parsed, problem = None, None
         slot_key = f"attribute:{attribute['code']}"
@@ -358,7 +394,7 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
                 "description": noted[:MAX_DESCRIPTION],
             }
         if problem:
-            dispatcher.utter_message(text=attrs.problem_message(attribute, problem))
+            dispatcher.utter_message(text=attrs.problem_message(attribute, problem, language))
             return {"attribute_answer": None, **one_more_try(tracker, slot_key)}
         answers[attribute["code"]] = parsed
         return {"attributes": answers, "attribute_answer": None, "pending_attribute": None}
@@ -400,12 +436,13 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
             return {"contact": "given", **found}
         if tries(tracker, "contact"):
             return {"contact": SKIPPED, **found}  # optional: never asked a third time
+        _ = translator(tracker)
         if contact.wants_email:
-            problem = "Sure. What's your email address?"
+            problem = _("Sure. What's your email address?")
         elif contact.use_sender_phone:
-            problem = "Sure. What mobile number should we text?"
+            problem = _("Sure. What mobile number should we text?")
         else:
-            problem = (
+            problem = _(
                 "Sorry, I couldn't find an email address or a phone number in that. "
                 "Send one (like name@example.com or 404-555-0123), or say skip."
             )
@@ -421,7 +458,9 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         if tracker.get_slot("emergency_stop") or not tracker.get_slot("service_code"):
             return events
-        attributes = await service_attribute_list(tracker.get_slot("service_code"))
+        attributes = await service_attribute_list(
+            tracker.get_slot("service_code"), language_of(tracker)
+        )
         extra = volunteered(
             latest_text(tracker),
             attributes,
@@ -440,27 +479,33 @@ class ValidateReportForm(GuardedForm, FormValidationAction):
         text = str(value or "")
         change = (
             parse_correction("actually " + text)
-            if not text.lower().startswith(("actually", "sorry", "correction", "i meant", "change"))
+            if not text.lower().startswith(
+                ("actually", "sorry", "correction", "i meant", "change", "en realidad",
+                 "perdón", "perdon", "corrección", "correccion", "quise decir", "cambi")
+            )
             else None
         )
         if change and change.field:
             return await self._set_field(
                 change.field, change.new, "report_confirmed", dispatcher, tracker
             )
+        _ = translator(tracker)
         email = parse_email(text)
         if email:
-            dispatcher.utter_message(text=f"Got it, the email is now {email}.")
+            dispatcher.utter_message(text=_(CHANGED["contact_email"]).format(value=email))
             return {"contact_email": email, "report_confirmed": None}
         answer = parse_yes_no(text, latest_intent(tracker))
         if answer is True:
             return {"report_confirmed": True}
         if answer is False:
             dispatcher.utter_message(
-                text='What should I change? For example "the address is 125 Boulevard SE", '
-                '"the description is ...", "the email is ...", or say cancel.'
+                text=_(
+                    'What should I change? For example "the address is 125 Boulevard SE", '
+                    '"the description is ...", "the email is ...", or say cancel.'
+                )
             )
         else:
             dispatcher.utter_message(
-                text="Say yes to file it, tell me what to change, or say cancel."
+                text=_("Say yes to file it, tell me what to change, or say cancel.")
             )
         return {"report_confirmed": None}

@@ -19,8 +19,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.texts import N_, translator
+
 logger = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on my side. Please send that again in a moment."
+SORRY = N_("Sorry, something went wrong on my side. Please send that again in a moment.")
 
 RunMethod = Callable[[Any, CollectingDispatcher, Tracker, dict], Awaitable[list]]
 
@@ -37,7 +39,11 @@ def guarded(run: RunMethod) -> RunMethod:
         except Exception as exc:  # noqa: BLE001 - the net must catch everything
             logger.error("action %s failed: %s", self.name(), type(exc).__name__)
             dispatcher.messages.clear()  # half a reply would mislead
-            dispatcher.utter_message(text=SORRY)
+            try:
+                sorry = translator(tracker)(SORRY)
+            except Exception:  # noqa: BLE001 - the apology must go out whatever broke
+                sorry = SORRY
+            dispatcher.utter_message(text=sorry)
             requested = tracker.get_slot("requested_slot")
             return [SlotSet(requested, None)] if requested else []
 

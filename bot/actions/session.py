@@ -5,6 +5,11 @@ Rasa's own session start, plus the city's name, short name and phone in the
 so the responses in domain.yml ("Hi, this is {city_short_name}...") name the
 city without a second city file. Slots carry over, as
 ``carry_over_slots_to_new_session: true`` asks.
+
+The session also starts in the channel's language when the channel knows it
+(metadata ``language``: the phone menu's choice, Telegram's ``language_code``, the
+web widget's language) and the catalog declares it; the resident's own words change
+it afterwards (bot/nlu/language.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,20 @@ CITY_SLOTS = {"city_name": "name", "city_short_name": "short_name", "city_phone"
 
 def city_slot_events(city: dict[str, Any]) -> list[EventType]:
     """Return the ``SlotSet`` events of the city slots (an absent key leaves the slot empty)."""
-    return [SlotSet(slot, city.get(key) or None) for slot, key in CITY_SLOTS.items()]
+    events: list[EventType] = [SlotSet(slot, city.get(key) or None)
+                               for slot, key in CITY_SLOTS.items()]
+    # The Spanish responses' conditions need a value that excludes "no city" (domain.yml).
+    events.append(SlotSet("city_known", True if city.get("short_name") else None))
+    return events
+
+
+def hinted_language(metadata: Any, city: dict[str, Any]) -> str | None:
+    """Return the channel's language hint ("es-US" -> "es") when the city serves it, else None."""
+    value = metadata.get("language") if isinstance(metadata, dict) else None
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return code if code in (city.get("languages") or ["en"]) else None
 
 
 class ActionSessionStart(Action):
@@ -38,7 +56,10 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Return SessionStarted, the carried-over slots, the city slots and action_listen."""
+        city = await current_city()
         carried = [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
-                   if value is not None and name not in CITY_SLOTS]
-        return [SessionStarted(), *carried, *city_slot_events(await current_city()),
+                   if value is not None and name not in CITY_SLOTS and name != "city_known"]
+        language = hinted_language(tracker.get_slot("session_started_metadata"), city)
+        hinted = [SlotSet("language", language)] if language else []
+        return [SessionStarted(), *carried, *city_slot_events(city), *hinted,
                 ActionExecuted("action_listen")]

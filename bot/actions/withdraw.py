@@ -21,7 +21,8 @@ from bot.actions import casestore_client as store
 from bot.actions.context import channel_address, latest_text
 from bot.actions.parsing import format_case_number
 from bot.actions.safety import guarded
-from bot.actions.status import requested_number
+from bot.actions.status import localized_service_name, requested_number
+from bot.actions.texts import N_, Gettext, language_of, translator
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +31,13 @@ MAX_REASON = 1000
 # Optional: when the domain declares this slot, it is True while the action waits for a number.
 ASKED_SLOT = "withdraw_case_asked"
 
-ASK_NUMBER = "Which case? Send its number (8 digits, like 26-000123)."
-NOT_YOURS = (
+# English msgids, translated where they are said: _(ASK_NUMBER).
+ASK_NUMBER = N_("Which case? Send its number (8 digits, like 26-000123).")
+NOT_YOURS = N_(
     "I can only withdraw a case from the phone number, chat or email that filed it. "
     "Please call 311."
 )
-UNREACHABLE = (
+UNREACHABLE = N_(
     "I couldn't reach the City's case system just now, so nothing has changed. "
     "Please try again in a minute."
 )
@@ -74,25 +76,30 @@ def _asked(domain: DomainDict, value: bool | None) -> list[EventType]:
     return [SlotSet(ASKED_SLOT, value)] if ASKED_SLOT in (domain or {}).get("slots", {}) else []
 
 
-def _reply(result: dict, number: str) -> str:
+def _reply(result: dict, number: str, _: Gettext, service: str | None = None) -> str:
+    """The answer to a recorded request; ``service`` names the kept-open case's service."""
     shown = format_case_number(number)
     if result.get("status") == "kept_open":
-        service = (result.get("case") or {}).get("service_name")
-        about = f" ({service})" if service else ""
-        return (
-            f"I've passed your message to the department. Case {shown}{about} stays open, "
+        if service:
+            return _(
+                "I've passed your message to the department. Case {number} ({service}) stays "
+                "open, because the City still needs to check this kind of problem itself. "
+                "Thanks for letting us know."
+            ).format(number=shown, service=service)
+        return _(
+            "I've passed your message to the department. Case {number} stays open, "
             "because the City still needs to check this kind of problem itself. "
             "Thanks for letting us know."
-        )
+        ).format(number=shown)
     if result.get("already_requested"):
-        return (
-            f"You've already asked to withdraw case {shown}; the department will close it. "
+        return _(
+            "You've already asked to withdraw case {number}; the department will close it. "
             "You'll get a notice when it's closed."
-        )
-    return (
-        f"I've asked the department to close case {shown} as withdrawn; "
+        ).format(number=shown)
+    return _(
+        "I've asked the department to close case {number} as withdrawn; "
         "you'll get a notice when it's closed."
-    )
+    ).format(number=shown)
 
 
 class ActionWithdrawCase(Action):
@@ -105,48 +112,57 @@ class ActionWithdrawCase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        _ = translator(tracker)
         number, malformed = requested_number(tracker)
         if not number and malformed:
             dispatcher.utter_message(
-                text=f"{malformed} isn't a case number I recognise: case numbers have 8 digits, "
-                "like 26-000123. Which case should I withdraw?"
+                text=_(
+                    "{number} isn't a case number I recognise: case numbers have 8 digits, "
+                    "like 26-000123. Which case should I withdraw?"
+                ).format(number=malformed)
             )
             return _asked(domain, True)
         if not number:
             mine = tracker.get_slot("my_cases") or []
             number = mine[-1] if mine else None
         if not number:
-            dispatcher.utter_message(text=ASK_NUMBER)
+            dispatcher.utter_message(text=_(ASK_NUMBER))
             return _asked(domain, True)
         address, email = channel_address(tracker), resident_email(tracker)
         done = _asked(domain, None)
         if not address and not email:
-            dispatcher.utter_message(text=NOT_YOURS)
+            dispatcher.utter_message(text=_(NOT_YOURS))
             return done
         try:
             result: dict[str, Any] = await store.acall(
                 store.request_withdrawal, number, resident_reason(tracker), address, email
             )
         except store.CaseStoreUnavailableError:
-            dispatcher.utter_message(text=UNREACHABLE)
+            dispatcher.utter_message(text=_(UNREACHABLE))
             return done
         except store.CaseStoreError as exc:
-            dispatcher.utter_message(text=self._refusal(exc, number))
+            dispatcher.utter_message(text=self._refusal(exc, number, _))
             return done
-        dispatcher.utter_message(text=_reply(result or {}, number))
+        result = result or {}
+        service = await localized_service_name(result.get("case") or {}, language_of(tracker))
+        dispatcher.utter_message(text=_reply(result, number, _, service))
         return done
 
     @staticmethod
-    def _refusal(exc: store.CaseStoreError, number: str) -> str:
+    def _refusal(exc: store.CaseStoreError, number: str, _: Gettext) -> str:
         shown = format_case_number(number)
         if exc.status == 403:
-            return NOT_YOURS
+            return _(NOT_YOURS)
         if exc.status == 404:
-            return (
-                f"I couldn't find case {shown}. Please check the number "
+            return _(
+                "I couldn't find case {number}. Please check the number "
                 "(8 digits, like 26-000123) and send it again."
-            )
+            ).format(number=shown)
         if exc.status == 409:
-            return f"Case {shown} is already closed, so there's nothing to withdraw."
+            return _("Case {number} is already closed, so there's nothing to withdraw.").format(
+                number=shown
+            )
         logger.warning("withdrawal refused: %s %s", exc.status, exc.code)
-        return f"Sorry, I couldn't withdraw case {shown}. Please call 311."
+        return _("Sorry, I couldn't withdraw case {number}. Please call 311.").format(
+            number=shown
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions.addresses import check_address, find_address
+from bot.actions.addresses import check_address, find_address, find_place
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,15 @@ def test_an_address_in_another_city_or_state_is_questioned_not_accepted(text, pl
 @pytest.mark.parametrize("text", ["here", "my house", "idk", "12", ""])
 def test_a_vague_location_is_refused(text):
     assert check_address(text).problem == "vague"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("hay un bache en el 412 de Boulevard SE", "412 Boulevard SE"),
+    ("en el 1205 de la Peachtree St NE", "1205 Peachtree St NE"),
+    ("cuatrocientos doce de boulevard sureste", "412 Boulevard SE"),
+    ("mil cuatrocientos treinta de jonesboro road sureste", "1430 Jonesboro Rd SE"),
+    ("hay basura tirada en el parque Piedmont", "Piedmont Park, 400 Park Dr NE"),
+    ("hay un bache en la esquina de Ponce y Monroe", "Ponce de Leon Ave NE & Monroe Dr NE"),
+])
+def test_places_in_spanish_word_order(text, value):
+    assert find_place(text, answer=True).value == value

@@ -420,6 +420,8 @@ NEGATIVE_EN: list[str] = [
 
 NEGATIVE_ES: list[str] = [
     "necesito que me instalen una alarma de humo",
+    "necesito una alarma de incendio gratis",
+    "la alarma de incendios esta pitando, creo que es la bateria",
     "el hidrante de incendios está goteando",
     "hay un carro quemado abandonado desde hace semanas",
     "se rompió una tubería de agua y se está inundando la calle, nadie herido",

@@ -193,3 +193,12 @@ def test_spanish_emergency_wording_is_recognised(text):
 
 def test_the_fire_hydrant_in_spanish_is_not_an_emergency():
     assert not mentions_emergency("el hidrante de incendios está goteando")
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("veintiséis cero cero cuatro cuatro uno dos", "26004412"),
+    ("mi caso es el dos seis cero cero cuatro cuatro uno dos", "26004412"),
+    ("caso número veintiseis, cero uno cero nueve siete siete", "26010977"),
+])
+def test_spanish_spoken_case_numbers(text, number):
+    assert find_case_number(text).number == number

@@ -12,7 +12,8 @@ from tests.bot.conftest import make_tracker, run
 from tests.fixtures.stack import free_port
 
 CITY = [SlotSet("city_name", "Atlanta"), SlotSet("city_short_name", "ATL311"),
-        SlotSet("city_phone", "311 or 404-546-0311 (outside the city)")]
+        SlotSet("city_phone", "311 or 404-546-0311 (outside the city)"),
+        SlotSet("city_known", True)]
 
 
 def test_a_new_session_gets_the_city_from_the_case_stores_catalog(store_env):
@@ -39,3 +40,21 @@ def test_with_the_case_store_down_the_city_comes_from_the_local_catalog(monkeypa
     assert events[1:4] == [SlotSet("city_name", "Springfield"),
                            SlotSet("city_short_name", "SPR311"),
                            SlotSet("city_phone", "311 or 555-0100")]
+
+
+def test_a_session_starts_in_the_channels_language_when_the_city_serves_it(store_env):
+    store.clear_catalog_cache()
+    metadata = {"language": "es-US"}
+    tracker = make_tracker(slots={"session_started_metadata": metadata})
+    events = run(ActionSessionStart().run(CollectingDispatcher(), tracker, {}))
+    assert events == [SessionStarted(), SlotSet("session_started_metadata", metadata), *CITY,
+                      SlotSet("language", "es"), ActionExecuted("action_listen")]
+
+
+def test_a_language_the_city_does_not_serve_leaves_the_conversations_language(store_env):
+    store.clear_catalog_cache()
+    metadata = {"language": "fr"}
+    tracker = make_tracker(slots={"session_started_metadata": metadata, "language": "es"})
+    events = run(ActionSessionStart().run(CollectingDispatcher(), tracker, {}))
+    assert events == [SessionStarted(), SlotSet("session_started_metadata", metadata),
+                      SlotSet("language", "es"), *CITY, ActionExecuted("action_listen")]
