@@ -26,6 +26,8 @@ match wins; a reply that matches none fails the conversation as an
 them again fails the conversation), ``max_turns`` (8), ``setup`` (``{case:
 {service_code, address, description, attributes?, status?}}``: a case created
 through the case store API for this resident before the conversation) and
+``language`` (``en``, or the file's ``language:``; a script marked ``language: es``
+fails when a bot reply reads as English, see ``english_sentences``) and
 ``expect``, one of::
 
     filed: {service_code, address?, email?, attributes?}   # checked in the case store
@@ -86,15 +88,42 @@ LATE_REPLY_WAIT = 20  # seconds to wait for a reply delivered after a holding an
 
 CASE_NUMBER = re.compile(r"(?<![\d-])(\d{2})-?(\d{6})(?![\d-])")
 HOLDING = re.compile(r"reply is on its way|assistant is unavailable|one moment please|"
-                     r"still working on it", re.I)
+                     r"still working on it|"
+                     r"respuesta (ya )?(est[aá]|va) en camino|asistente no est[aá] disponible|"
+                     r"\bun momento,? por favor|(sigo|seguimos) trabajando", re.I)
 EMERGENCY = re.compile(r"\b(call|dial|llame|marque)\b[^.]{0,20}(911|9 1 1|nine one one)", re.I)
 REFERRALS = {
     "power": re.compile(r"georgia power|888-891-0938|8 8 8", re.I),
     "animal": re.compile(r"animal services|404-613-0358", re.I),
 }
 HANDOFF = re.compile(r"connecting you|will join|agent will|person will|in line|"
+                     r"(le|lo|la) (comunico|conecto|transfiero|paso) con|comunic[aá]ndol[oa]|"
+                     r"conect[aá]ndol[oa]|transfiri[eé]ndol[oa]|se unir[aá]|"
+                     r"(agente|persona) (le|lo|la) (atender[aá]|contestar[aá])|en la fila|en cola|"
                      r"chatting with .*agent|transferring you", re.I)
-STATUS_WORDS = re.compile(r"\b(new|acknowledged|in progress|waiting|closed|open|received)\b", re.I)
+STATUS_WORDS = re.compile(r"\b(new|acknowledged|in progress|waiting|closed|open|received|"
+                          r"nuev[oa]|recibid[oa]|confirmad[oa]|en (proceso|curso|progreso|espera)|"
+                          r"esperando|abiert[oa]|cerrad[oa])\b", re.I)
+NOT_FOUND = re.compile(r"couldn't find|could not find|isn't a case number|"
+                       r"no (encontr|pude encontrar)|no es un n[uú]mero de caso|no reconozco",
+                       re.I)
+# The Spanish a status reply may give for the case store's English status_label, when no
+# translation file says it (bot/actions, casestore translations are read first).
+SPANISH_STATUS = {
+    "new": ("nuevo", "nueva", "recibido", "recibida"),
+    "acknowledged": ("recibido", "recibida", "confirmado", "confirmada", "reconocido"),
+    "in progress": ("en proceso", "en curso", "en progreso", "en trámite", "en tramite"),
+    "waiting for resident": ("esperando", "en espera"),
+    "closed": ("cerrado", "cerrada"),
+}
+# Common English words no Spanish sentence uses (not "a", "no", "me", "he", "of", "and",
+# "or", which Spanish or catalog names share). Two in one sentence make it English.
+ENGLISH_WORDS = frozenset(
+    "the your you please is are what we our this that will with for to it it's can "
+    "have would there here which when how be was been if i'm i'll i've you're we'll "
+    "let's don't can't won't".split()
+)
+LANGUAGE_FAILURE = "reply not in Spanish"
 DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
 SUFFIXES = {
     "STREET": "ST", "AVENUE": "AVE", "ROAD": "RD", "DRIVE": "DR", "BOULEVARD": "BLVD",
@@ -138,6 +167,7 @@ class Conversation:
     menu: str | None = None
     header: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    language: str = "en"
 
     @property
     def goal(self) -> str:
@@ -171,6 +201,7 @@ def load_scripts(folder: Path) -> list[Conversation]:
             # The file's own common answers first, then the shared ones.
             "common_answers": (data.get("common_answers") or []) + shared["common_answers"],
             "voice_menu": data.get("voice_menu") or shared["voice_menu"],
+            "language": str(data.get("language") or "en"),
         }
         for raw in data.get("conversations") or []:
             conv = _conversation(raw, header, path.name)
@@ -208,6 +239,7 @@ def _conversation(raw: dict[str, Any], header: dict[str, Any], source: str) -> C
         name=str(name), channel=channel, turns=[str(t) for t in turns], answers=answers,
         expect=expect, said=said, max_turns=int(raw.get("max_turns", 8)),
         setup=raw.get("setup") or {}, menu=raw.get("menu"), header=header, source=source,
+        language=str(raw.get("language") or header.get("language") or "en"),
     )
 
 
@@ -504,6 +536,7 @@ class Result:
     case_number: str | None = None
     transcript: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    not_spanish: str = ""  # the first reply of a ``language: es`` script that reads as English
 
 
 class ConversationFailedError(Exception):
@@ -520,7 +553,7 @@ class Runner:
         self.filed: dict[str, str] = {}  # conversation name -> case number it filed
         self.known: set[str] = set()  # case numbers that existed before a conversation
         self.print_lock = threading.Lock()
-        self.catalog: dict[str, str] | None = None
+        self.catalog: dict[str, dict[str, str]] = {}  # language -> code -> service name
 
     # placeholders
     def fill(self, text: str, values: dict[str, str]) -> str:
@@ -573,6 +606,11 @@ class Runner:
             if self.verbose:
                 traceback.print_exc()
         result.seconds = time.monotonic() - start
+        if result.not_spanish:
+            # An English reply usually derails what follows too: it is the failure to report.
+            then = "" if result.ok else f" (then: {result.category}: {result.detail})"
+            result.ok, result.category = False, LANGUAGE_FAILURE
+            result.detail = f'"{result.not_spanish}"{then}'
         if result.ok and result.case_number and conv.goal == "filed":
             self.filed[conv.name] = result.case_number
         return result
@@ -587,7 +625,7 @@ class Runner:
         values["opening"] = openings[0]
         filed = conv.expect.get("filed") or {}
         if filed.get("service_code"):
-            values["service"] = self.service_name(filed["service_code"])
+            values["service"] = self.service_name(filed["service_code"], conv.language)
         expect = {k: (self.fill(v, values) if isinstance(v, str) else v)
                   for k, v in conv.expect.items()}
         resident_numbers: set[str] = set()
@@ -612,6 +650,11 @@ class Runner:
             reply = driver.say(text)
             log("bot", reply.text + (f"  [buttons: {', '.join(b['title'] for b in reply.buttons)}]"
                                      if reply.buttons else ""))
+            if conv.language == "es" and not result.not_spanish:
+                shown = "\n".join([reply.text] + [b["title"] for b in reply.buttons])
+                if english_sentences(shown, keep_out=[t for r, t in result.transcript
+                                                      if r == "resident"]):
+                    result.not_spanish = reply.text.strip()
             return reply
 
         def reached(reply: Reply) -> bool:
@@ -639,7 +682,7 @@ class Runner:
             if goal == "handoff":
                 return bool(HANDOFF.search(text))
             if goal == "status":
-                if re.search(r"couldn't find|could not find|isn't a case number", text, re.I):
+                if NOT_FOUND.search(text):
                     return False
                 if target_number:
                     return target_number in numbers and bool(STATUS_WORDS.search(text))
@@ -650,7 +693,7 @@ class Runner:
 
         def check_said(reply: Reply) -> None:
             for key, pattern in said_check.items():
-                if pattern.search(questions_only(reply.text)):
+                if pattern.search(questions_only(reply.text, conv.language)):
                     raise ConversationFailedError(f"asked again for {key}", reply.text[:160])
 
         reply = driver.start()
@@ -688,7 +731,7 @@ class Runner:
                 reply = send(self.fill(answer, values))
                 if reached(reply):
                     break
-        self.verify(conv, goal, expect, result, driver.sender, target_number)
+        self.verify(conv, goal, expect, result, driver.sender, target_number, conv.language)
 
     def _answer(self, conv: Conversation, text: str) -> str | None:
         own, common = conv.answers, conv.header["common_answers"]
@@ -703,27 +746,30 @@ class Runner:
                 return str(answer["say"])
         return None
 
-    def service_name(self, code: str) -> str:
-        if self.catalog is None:
-            response = requests.get(f"{self.store.url}/api/v1/services", timeout=30)
+    def service_name(self, code: str, language: str = "en") -> str:
+        """The catalog's name for ``code`` in ``language`` (what a resident taps or says)."""
+        if language not in self.catalog:
+            response = requests.get(f"{self.store.url}/api/v1/services",
+                                    params={"locale": language} if language != "en" else None,
+                                    timeout=30)
             response.raise_for_status()
-            self.catalog = {s["service_code"]: s["service_name"]
-                            for s in response.json().get("services", [])}
-        return self.catalog.get(code, code.replace("_", " "))
+            self.catalog[language] = {s["service_code"]: s["service_name"]
+                                      for s in response.json().get("services", [])}
+        return self.catalog[language].get(code, code.replace("_", " "))
 
     def _withdrawn(self, number: str | None, text: str) -> bool:
         if not number:
-            return bool(re.search(r"withdr", text, re.I))
+            return bool(re.search(r"withdr|retir", text, re.I))
         case = self.store.case(number, full=True) or {}
         if case.get("close_reason") == "withdrawn" or case.get("withdrawal_requested"):
             return True
-        if case.get("withdrawal") or (self.store.staff is None and re.search(r"withdr", text,
-                                                                            re.I)):
+        if case.get("withdrawal") or (self.store.staff is None and re.search(r"withdr|retir",
+                                                                            text, re.I)):
             return True
         return False
 
     def verify(self, conv: Conversation, goal: str, expect: dict[str, Any], result: Result,
-               sender: str, target_number: str | None) -> None:
+               sender: str, target_number: str | None, language: str = "en") -> None:
         if goal == "filed":
             want = expect["filed"] or {}
             case = self.store.case(result.case_number, full=True)
@@ -759,19 +805,107 @@ class Runner:
             case = self.store.case(target_number)
             label = (case or {}).get("status_label") or ""
             bot_text = " ".join(t for r, t in result.transcript if r == "bot")
-            if label and label.casefold() not in bot_text.casefold():
+            said = bot_text.casefold()
+            if label and not any(form.casefold() in said for form in status_forms(label, language)):
                 raise ConversationFailedError("wrong status", f"expected {label!r}")
 
 
-def questions_only(text: str) -> str:
+def questions_only(text: str, language: str = "en") -> str:
     """The bot's own words minus its summary: "Here's your report: ... Shall I file it?"
     lists what the resident said ("Pickup day: Wednesday"); it asks for none of it."""
-    return re.sub(r"Here's your report:.*?Shall I file it\?", "", unquoted(text), flags=re.S)
+    text = re.sub(r"Here's your report:.*?Shall I file it\?", "", unquoted(text), flags=re.S)
+    if language == "es":
+        text = _without_spanish_summary(text)
+    return text
+
+
+def _without_spanish_summary(text: str) -> str:
+    """Drop a Spanish summary ("Su reporte: ... ¿Lo envío?") up to its closing question,
+    whatever its exact words: from "reporte:"/"resumen:" to the last question's start."""
+    start = re.search(r"(?:reporte|resumen|informe|solicitud)[^:\n?¿]{0,40}:", text, re.I)
+    if not start:
+        return text
+    rest = text[start.end():]
+    cut = rest.rfind("¿")
+    if cut < 0:
+        mark = rest.rfind("?")
+        if mark < 0:
+            return text
+        cut = max(rest.rfind("\n", 0, mark), rest.rfind(". ", 0, mark)) + 1
+    return text[:start.start()] + rest[cut:]
+
+
+_CATALOG_NAMES: list[str] | None = None
+
+
+def catalog_names() -> list[str]:
+    """Every name config/catalog.yml gives (city, departments, services, groups, list
+    values, referrals) in every language, longest first: a Spanish reply may quote them."""
+    global _CATALOG_NAMES  # noqa: PLW0603 - read once per run
+    if _CATALOG_NAMES is None:
+        found: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key in ("name", "group", "short_name"):
+                        texts = value.values() if isinstance(value, dict) else [value]
+                        found.update(str(t) for t in texts if isinstance(t, str) and t.strip())
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        path = REPO / "config" / "catalog.yml"
+        walk(yaml.safe_load(path.read_text()) if path.is_file() else {})
+        _CATALOG_NAMES = sorted(found, key=len, reverse=True)
+    return _CATALOG_NAMES
+
+
+def english_sentences(text: str, keep_out: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The sentences of a bot reply that read as English: two or more common English
+    function words ("the", "your", "please", "is", "what", "we", "you"...) in one sentence.
+
+    Quoted text, the resident's own messages (``keep_out``), catalog names, case numbers,
+    emails and URLs are left out first: a Spanish reply may carry them as they are.
+    """
+    text = unquoted(text)
+    for own in sorted((k.strip() for k in keep_out if k and k.strip()), key=len, reverse=True):
+        text = text.replace(own, " ")
+    text = re.sub(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
+    for name in catalog_names():
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.I)
+    text = re.sub(r"#?\b(?:ATL(?:311)?-?)?\d[\d-]*\b", " ", text)
+    flagged = []
+    for sentence in re.split(r"[.!?¿¡;:\n]+", text):
+        words = re.findall(r"[a-z]+(?:'[a-z]+)?", sentence.casefold().replace("’", "'"))
+        if sum(1 for w in words if w in ENGLISH_WORDS) >= 2:
+            flagged.append(" ".join(sentence.split()))
+    return flagged
+
+
+def status_forms(label: str, language: str) -> list[str]:
+    """How a reply in ``language`` may name the case store's ``status_label``: the label,
+    its translations in the apps' es catalogs when present, and the usual Spanish words."""
+    forms = [label]
+    if language == "es":
+        forms += list(SPANISH_STATUS.get(label.casefold(), ()))
+        for po in (REPO / "casestore" / "translations", REPO / "bot" / "actions" / "translations"):
+            path = po / language / "LC_MESSAGES" / "messages.po"
+            if not path.is_file():
+                continue
+            from babel.messages.pofile import read_po
+
+            with path.open("rb") as handle:
+                message = read_po(handle).get(label)
+            if message is not None and isinstance(message.string, str) and message.string:
+                forms.append(message.string)
+    return forms
 
 
 def unquoted(text: str) -> str:
     """The bot's own words: text it quotes back (the resident's description) left out."""
-    return re.sub(r'"[^"]*"|“[^”]*”', '""', text)
+    return re.sub(r'"[^"]*"|“[^”]*”|«[^»]*»', '""', text)
 
 
 def _norm(value: Any) -> Any:
@@ -819,6 +953,12 @@ def report(results: list[Result], elapsed: float) -> None:
         items = [r for r in results if r.conv.goal == goal]
         if items:
             print(row(goal, items))
+    languages = sorted({r.conv.language for r in results})
+    if len(languages) > 1:
+        print()
+        print("per language" + header[12:])
+        for language in languages:
+            print(row(language, [r for r in results if r.conv.language == language]))
     failures = Counter(r.category for r in results if not r.ok)
     if failures:
         print()
@@ -857,7 +997,8 @@ def run_all(conversations: list[Conversation], runner: Runner, parallel: int) ->
             mark = "ok  " if result.ok else "FAIL"
             print(f"{mark} {conv.channel:<8} {conv.goal:<9} turns={result.turns:<2} "
                   f"{result.seconds:5.1f}s {conv.name}"
-                  + ("" if result.ok else f"  [{result.category}] {result.detail[:150]}"),
+                  + ("" if result.ok else f"  [{result.category}] "
+                          f"{result.detail[:400 if result.category == LANGUAGE_FAILURE else 150]}"),
                   flush=True)
 
     import concurrent.futures as cf

@@ -142,7 +142,8 @@ def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
     """Parse every item with Rasa and tally the figures ``report`` prints."""
     session = requests.Session()
     tally: dict = {
-        "goal_pairs": [], "by_lang": {}, "service_by_lang": {}, "by_length": {},
+        "goal_pairs": [], "by_lang": {}, "service_by_lang": {}, "emergency_by_lang": {},
+        "by_length": {},
         "fine_confusions": Counter(), "errors": [], "service": [0, 0], "case": [0, 0],
         "address": [0, 0], "topic": [0, 0], "emergency": [0, 0], "false_alarm": [0, 0],
         "near_miss_alarm": [0, 0], "fallback": 0, "clarify_hit": [0, 0],
@@ -179,6 +180,7 @@ def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
         if expected_goal == "emergency":
             tally["emergency"][1] += 1
             tally["emergency"][0] += goal == "emergency"
+            tally["emergency_by_lang"].setdefault(lang, []).append(goal == "emergency")
         if expected_goal == "report":
             tally["false_alarm"][1] += 1
             tally["false_alarm"][0] += goal == "emergency"
@@ -230,10 +232,13 @@ def report(tally: dict, label: str, sealed: bool, show_errors: bool) -> str:
     print(f"macro-F1 (goals):  {f1:.3f}")
     print(f"unsure (clarifying question): {pct(tally['fallback'], len(pairs))}; "
           f"right service among its buttons: {pct(*tally['clarify_hit'])}")
+    # Per language, with its message count: totals only, so a sealed set may show them.
     for lang, hits in sorted(tally["by_lang"].items()):
         service_hits = tally["service_by_lang"].get(lang, [])
-        print(f"  {lang}: goal {pct(sum(hits), len(hits))}, "
-              f"service {pct(sum(service_hits), len(service_hits))}")
+        emergency_hits = tally["emergency_by_lang"].get(lang, [])
+        print(f"  {lang}: n={len(hits)}, goal {pct(sum(hits), len(hits))}, "
+              f"service {pct(sum(service_hits), len(service_hits))}, "
+              f"emergency recall {pct(sum(emergency_hits), len(emergency_hits))}")
     for length, hits in sorted(tally["by_length"].items()):
         print(f"  {length}: goal {pct(sum(hits), len(hits))}")
     print(f"case number:       {pct(*tally['case'])}")
