@@ -119,6 +119,7 @@ def test_a_free_text_question_serves_its_answer_words_and_others_serve_none(cs_c
 
 
 BILINGUAL = (BASE.replace("departments:", "  languages: [en, es]\ndepartments:")
+             .replace('  phone: "311"\n', "  phone: {en: '311', es: '311'}\n")
              .replace("{code: DOT, name: Transportation}", "{code: DOT, name: {en: T, es: T}}")
              .replace("    name: Pothole\n", "    name: {en: Pothole, es: Bache}\n")
              .replace("    group: Streets\n", "    group: {en: Streets, es: Calles}\n")
