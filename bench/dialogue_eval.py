@@ -97,7 +97,8 @@ REFERRALS = {
     "animal": re.compile(r"animal services|404-613-0358", re.I),
 }
 HANDOFF = re.compile(r"connecting you|will join|agent will|person will|in line|"
-                     r"(le|lo|la) (comunico|conecto|transfiero|paso) con|comunic[aá]ndol[oa]|"
+                     r"(le|lo|la) (comunico|comunicamos|conecto|conectamos|transfiero|"
+                     r"transferimos|paso|pasamos) con|comunic[aá]ndol[oa]|"
                      r"conect[aá]ndol[oa]|transfiri[eé]ndol[oa]|se unir[aá]|"
                      r"(agente|persona) (le|lo|la) (atender[aá]|contestar[aá])|en la fila|en cola|"
                      r"chatting with .*agent|transferring you", re.I)
