@@ -64,10 +64,10 @@ def test_sms_in_spanish_from_report_to_notices_status_and_reopening(live_channel
                                  for c in live.recorder.calls("/Messages.json")
                                  if c.form.get("To") == [phone]]
     send = sms(live, phone, "SMes")
-    number = report(send, "hay un bache enorme en el 320 de Auburn Ave NE, en el carril",
+    number = report(send, "hay un bache enorme en el 1415 de Lakewood Ave SE, en el carril",
                     {"¿Lo presento?": "sí", "¿Qué tan grande": "grande"})
     case = open311_case(live, number)
-    assert (case["service_code"], case["address"]) == ("pothole", "320 Auburn Ave NE")
+    assert (case["service_code"], case["address"]) == ("pothole", "1415 Lakewood Ave SE")
 
     env = {**os.environ, "DATABASE_URL": live.stack.database_url,
            "CASESTORE_URL": live.stack.casestore_url,
@@ -133,9 +133,9 @@ def test_voice_in_spanish_after_pressing_nine(live_channels):
             'language="es-US"' in tag for tag in re.findall(r"<Say(?: [^>]*)?>", xml))
         return " ".join(re.findall(r"<Say[^>]*>(.*?)</Say>", xml, re.S))
 
-    number = report(send, "hay un bache grande en el carril frente al 75 de Piedmont Ave NE",
+    number = report(send, "hay un bache grande en el carril frente al 2380 de Cascade Rd SW",
                     {"¿Lo presento?": "sí", "¿Qué tan grande": "grande"})
-    assert open311_case(live, number)["address"] == "75 Piedmont Ave NE"
+    assert open311_case(live, number)["address"] == "2380 Cascade Rd SW"
 
 
 def test_telegram_in_spanish_from_the_apps_language(live_channels):
