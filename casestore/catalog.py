@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import current_app, has_request_context, request
+from flask import current_app
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 # Who a service is about: a place (its cases are public, within limits) or a person
@@ -651,30 +651,6 @@ def load_catalog(path: str | Path) -> Catalog:
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the catalog: {exc.strerror}") from None
     return parse_catalog(text, str(path))
-
-
-def requested_language(languages: tuple[str, ...]) -> str | None:
-    """Return the language this request asks for among ``languages``, or None.
-
-    The ``locale`` query parameter decides when present (``es``, ``es-US``, ``es_US``:
-    the primary subtag counts); otherwise the first of ``Accept-Language``'s languages,
-    by quality, that the catalog has. An unknown language gives None (the default).
-    """
-    if not has_request_context():
-        return None
-    locale = request.args.get("locale")
-    candidates = [locale] if locale is not None else [v for v, _ in request.accept_languages]
-    for candidate in candidates:
-        code = candidate.strip().lower().replace("_", "-").split("-", 1)[0]
-        if code in languages:
-            return code
-    return None
-
-
-def in_request_language(catalog: Catalog) -> Catalog:
-    """Return ``catalog`` in the language the request asks for (``requested_language``)."""
-    lang = requested_language(catalog.city.languages)
-    return catalog.in_language(lang) if lang else catalog
 
 
 def get_catalog() -> Catalog:

@@ -57,6 +57,23 @@ def normalize_language(value: str | None) -> str | None:
     return code if code in languages() else None
 
 
+def requested_language() -> str | None:
+    """The language an API request asks for, or None (the default): the ``locale`` query
+    parameter when present ("es", "es-US", "es_MX"), else ``Accept-Language``'s best match."""
+    if not has_request_context():
+        return None
+    locale = request.args.get("locale")
+    if locale is not None:
+        return normalize_language(locale)
+    return request.accept_languages.best_match(languages())
+
+
+def in_request_language(catalog):
+    """Return ``catalog`` in the language the request asks for (``requested_language``)."""
+    lang = requested_language()
+    return catalog.in_language(lang) if lang else catalog
+
+
 def default_page_language(code: str | None) -> None:
     """Speak ``code`` on this page only when the visitor stated no preference at all
     (no ``?lang=``, no cookie, no ``Accept-Language``): e.g. a case page in the case's language.
@@ -101,9 +118,7 @@ def page_catalog():
     """The catalog with its texts (service and department names) in the page's language."""
     from .catalog import get_catalog
 
-    catalog = get_catalog()
-    in_lang = getattr(catalog, "in_language", None)
-    return in_lang(page_language()) if in_lang else catalog
+    return get_catalog().in_language(page_language())
 
 
 def in_language(code: str | None):

@@ -229,22 +229,19 @@ def _context(msg: OutboxMessage, case: Case | None, catalog: Catalog) -> dict:
 def notice_language(msg: OutboxMessage, case: Case | None) -> str | None:
     """Return the language a notice is written in (None: the default): the case's; for an
     account email the account's, else the language of the page that asked for it.
-
-    ``getattr``: rows and models from before the language columns still render.
     """
     if msg.event in ACCOUNT_EVENTS:
         asked_in = (msg.payload or {}).get("language")  # the page the resident was on
         try:
-            return getattr(_account(msg), "language", None) or asked_in
+            return _account(msg).language or asked_in
         except LookupError:
             return asked_in
-    return getattr(case, "language", None) if case is not None else None
+    return case.language if case is not None else None
 
 
 def _localized(catalog: Catalog, language: str | None) -> Catalog:
     """The catalog with service and department names in ``language`` (when it can)."""
-    in_lang = getattr(catalog, "in_language", None)
-    return in_lang(language) if in_lang and language else catalog
+    return catalog.in_language(language) if language else catalog
 
 
 def _one_line(text: str) -> str:

@@ -12,7 +12,7 @@ from ..activities import POSTABLE_KINDS, add_activity
 from ..authors import RESIDENT, SERVICE, Author
 from ..cases import create_case, full_view, staff_can_see
 from ..cases import get_case as load_case
-from ..catalog import get_catalog, in_request_language
+from ..catalog import get_catalog
 from ..db import get_session, release_session
 from ..disclosure import (
     activity_view,
@@ -23,6 +23,7 @@ from ..disclosure import (
 )
 from ..errors import ForbiddenError, NotFoundError, ValidationError
 from ..followers import add_follower
+from ..i18n import in_request_language
 from ..limits import LOOKUP, exempt_service, lookup_limit, rate_limited
 from ..logs import get_logger
 from ..models import OptOut

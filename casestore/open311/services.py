@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from ..catalog import in_request_language
+from ..i18n import in_request_language
 from ..limits import lookup_limit, rate_limited
 from .blueprint import bp
 from .context import catalog, city_tz, endpoint_url, setting

@@ -40,7 +40,7 @@ def case_page(number: str):
     if case is None:
         return page_not_found(number=number)
     # The visitor's own choice (?lang=, cookie, Accept-Language) wins; with none, the case's.
-    default_page_language(getattr(case, "language", None))
+    default_page_language(case.language)
     view = public_view(case, page_catalog())
     resident = current_resident()
     release_session()  # the view is built: render without holding the database
@@ -77,7 +77,7 @@ def reopen(number: str):
             message=_("The link is expired or was already used. Call 311 or file a new request."),
         ), 404
     # Before any text is worded (the form's errors): with no stated preference, the case's.
-    default_page_language(getattr(case, "language", None))
+    default_page_language(case.language)
     form = PublicReopenForm(data={"token": token})
     status = 200
     if request.method == "POST" and case.status == "closed":
