@@ -93,8 +93,9 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
-def _strip_accents(pattern: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", pattern)
+def strip_accents(text: str) -> str:
+    """``text`` without its accents ("veintiséis" -> "veintiseis"), case kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -116,7 +117,7 @@ def _expand(pattern: str, fragments: dict[str, str], where: str) -> str:
 def _compile(pattern: Any, fragments: dict[str, str], where: str) -> re.Pattern[str]:
     if not isinstance(pattern, str) or not pattern.strip():
         raise ValueError(f"{where}: a pattern must be a non-empty string")
-    source = _strip_accents(_expand(pattern, fragments, where))
+    source = strip_accents(_expand(pattern, fragments, where))
     try:
         return re.compile(rf"(?<!\w)(?:{source})(?!\w)", re.IGNORECASE)
     except re.error as exc:

@@ -9,13 +9,12 @@ yes/no/skip answers, weekdays and emergency wording. Locations: addresses.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from bot.actions.emergency import detect
+from bot.actions.emergency import detect, strip_accents
 
 # --- case numbers ----------------------------------------------------------
 
@@ -70,13 +69,8 @@ _HOMOPHONES = {"to", "too", "for", "won", "ate", "o"}
 _DIGITS_RUN = re.compile(r"(?<![\d])(\d(?:[\s\-.]*\d){5,13})(?![\d])")
 
 
-def _unaccented(word: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word)
-                   if not unicodedata.combining(ch))
-
-
 def _is_digit_token(token: str) -> bool:
-    word = _unaccented(token.lower())
+    word = strip_accents(token.lower())
     return token.isdigit() or word in _SPOKEN or word in ("double", "triple")
 
 
@@ -90,7 +84,7 @@ def spoken_digits_to_text(text: str) -> str:
         run: list[str] = []
         j = i
         while j < len(tokens):
-            word = _unaccented(tokens[j].lower())
+            word = strip_accents(tokens[j].lower())
             if (
                 word in ("double", "triple")
                 and j + 1 < len(tokens)

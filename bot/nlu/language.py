@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.actions.emergency import normalise
 
 CUES_FILE = Path(__file__).resolve().parents[2] / "config" / "languages.yml"
 SWITCH_INTENT = "switch_language"
@@ -53,16 +54,10 @@ _lock = threading.Lock()
 _cache: dict[Path, _Cues] = {}
 
 
-def fold(text: str) -> str:
-    """Lower-case ``text`` and drop accents and format characters ("Está" -> "esta")."""
-    decomposed = unicodedata.normalize("NFKD", text[:MAX_TEXT]).casefold()
-    return "".join(ch for ch in decomposed
-                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
-
-
 def _phrase(text: str) -> str:
-    """The folded text with punctuation gone and spaces collapsed ("¡Español!" -> "espanol")."""
-    return " ".join(re.findall(r"[^\W\d_]+", fold(text)))
+    """The text as the danger cues see it (case-folded, no accents or format characters),
+    punctuation gone and spaces collapsed ("¡Español!" -> "espanol")."""
+    return " ".join(re.findall(r"[^\W\d_]+", normalise(text[:MAX_TEXT])[0]))
 
 
 def load_cues(path: Path = CUES_FILE) -> _Cues:
@@ -127,14 +122,6 @@ def message_language(text: str, cues: _Cues | None = None) -> str | None:
     """The ``language`` entity's value for one message: what it asks for, else its words."""
     cues = cues or load_cues()
     return switch_request(text, cues) or detect(text, cues)
-
-
-def language_code(value: Any, cues: _Cues | None = None) -> str | None:
-    """Return a channel's language hint ("es-US", "es_MX", "ES") as a known code, else None."""
-    if not isinstance(value, str):
-        return None
-    code = value.strip().lower().replace("_", "-").split("-", 1)[0]
-    return code if code in (cues or load_cues()).words else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

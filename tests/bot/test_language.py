@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.language import detect, language_code, message_language, switch_request
+from bot.nlu.language import detect, message_language, switch_request
 
 
 @pytest.mark.parametrize("text", [
@@ -64,11 +64,3 @@ def test_a_message_that_only_mentions_a_language_is_not_a_request(text):
 def test_a_very_long_message_is_read_without_error():
     assert detect("la basura " * 10_000) == "es"
     assert detect("x" * 20_000) is None
-
-
-@pytest.mark.parametrize(("hint", "code"), [
-    ("es", "es"), ("es-US", "es"), ("es_MX", "es"), ("EN", "en"), ("fr", None), ("", None),
-    (None, None), (7, None),
-])
-def test_a_channels_language_hint_is_reduced_to_a_known_code(hint, code):
-    assert language_code(hint) == code
