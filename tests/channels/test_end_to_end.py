@@ -10,18 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import requests
 import sqlalchemy as sa
 
 from channels.store import InboxMessage
-from tests.fixtures.channels import INTERNAL_TOKEN, wait_for
+from tests.fixtures.channels import running_notifier, wait_for
 
 CASE = re.compile(r"case number is (\d\d)-?(\d{6})")
 Turn = Callable[[str, dict | None], list[dict]]
@@ -250,21 +246,7 @@ def test_case_notices_reach_the_resident_by_sms_no_reopens_and_an_answer_lands_o
         return twiml_messages(live.signed_post("/sms", params).text, buttons)
 
     number = converse(send, "there is a pothole at 150 Ralph McGill Blvd NE")
-    env = {**os.environ, "DATABASE_URL": live.stack.database_url,
-           "CASESTORE_URL": live.stack.casestore_url,
-           "CHANNELS_INTERNAL_URL": live.internal_url, "CHANNELS_INTERNAL_TOKEN": INTERNAL_TOKEN,
-           "CASESTORE_SERVICE_TOKEN": live.stack.service_token,
-           "CASESTORE_VAR_DIR": str(tmp_path), "CASESTORE_SECRET_KEY": "notice-test",
-           "NOTIFIER_POLL_SECONDS": "0.2"}
-    flask = [str(Path(sys.executable).parent / "flask"), "--app", "casestore"]
-    subprocess.run([*flask, "create-staff", "closer@example.org", "--role", "supervisor",
-                    "--password-stdin"], input=b"a long enough password 1\n", env=env,
-                   check=True, capture_output=True)
-    token = subprocess.run([*flask, "staff-token", "closer@example.org"], env=env, check=True,
-                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    notifier = subprocess.Popen([*flask, "notifier"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-    try:
+    with running_notifier(live, tmp_path, "closer@example.org") as token:
         wait_for(lambda: any(number[2:] in t for t in texts_to_resident()), 60,
                  "the opened notice by SMS")
         closed = requests.post(
@@ -295,9 +277,6 @@ def test_case_notices_reach_the_resident_by_sms_no_reopens_and_an_answer_lands_o
                             headers={"Authorization": f"Bearer {token}"}).json()
         assert any(a["kind"] == "info_added" and a["note"] == "the right lane"
                    for a in full["timeline"])
-    finally:
-        notifier.terminate()
-        notifier.wait(timeout=30)
 
 
 SAFETY = "If someone is in danger, call 911 now."

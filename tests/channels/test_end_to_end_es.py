@@ -7,16 +7,12 @@ gets is Spanish (docs/i18n.md). Only Twilio's and Telegram's APIs are replaced.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import requests
 
 from tests.channels.test_end_to_end import open311_case
-from tests.fixtures.channels import INTERNAL_TOKEN, wait_for
+from tests.fixtures.channels import running_notifier, wait_for
 
 CASO = re.compile(r"(?:número de caso es|caso) (\d\d)-?(\d{6})")
 # Words only an English text has; none may reach a Spanish-speaking resident.
@@ -69,21 +65,7 @@ def test_sms_in_spanish_from_report_to_notices_status_and_reopening(live_channel
     case = open311_case(live, number)
     assert (case["service_code"], case["address"]) == ("pothole", "1415 Lakewood Ave SE")
 
-    env = {**os.environ, "DATABASE_URL": live.stack.database_url,
-           "CASESTORE_URL": live.stack.casestore_url,
-           "CHANNELS_INTERNAL_URL": live.internal_url, "CHANNELS_INTERNAL_TOKEN": INTERNAL_TOKEN,
-           "CASESTORE_SERVICE_TOKEN": live.stack.service_token,
-           "CASESTORE_VAR_DIR": str(tmp_path), "CASESTORE_SECRET_KEY": "notice-test-es",
-           "NOTIFIER_POLL_SECONDS": "0.2"}
-    flask = [str(Path(sys.executable).parent / "flask"), "--app", "casestore"]
-    subprocess.run([*flask, "create-staff", "cierre@example.org", "--role", "supervisor",
-                    "--password-stdin"], input=b"a long enough password 1\n", env=env,
-                   check=True, capture_output=True)
-    token = subprocess.run([*flask, "staff-token", "cierre@example.org"], env=env, check=True,
-                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    notifier = subprocess.Popen([*flask, "notifier"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-    try:
+    with running_notifier(live, tmp_path, "cierre@example.org") as token:
         opened = wait_for(lambda: [t for t in texts_to_resident() if number[2:] in t], 60,
                           "the opened notice by SMS")
         assert_spanish(opened[0])
@@ -103,9 +85,6 @@ def test_sms_in_spanish_from_report_to_notices_status_and_reopening(live_channel
         full = requests.get(f"{live.stack.casestore_url}/api/v1/cases/{number}", timeout=10,
                             headers={"Authorization": f"Bearer {token}"}).json()
         assert full["status"] != "closed" and full["language"] == "es"
-    finally:
-        notifier.terminate()
-        notifier.wait(timeout=30)
 
 
 def test_voice_in_spanish_after_pressing_nine(live_channels):
