@@ -29,6 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+# One resident's conversation, a turn of each kind: small talk, a status question,
+# a report through its form to the confirmation, a cancel.
+SCRIPT = [
+    "hi",
+    "status of case 26999999",
+    "there's a huge hole in the road",
+    "412 Boulevard SE",
+    "large",
+    "yes",
+    "cancel",
+    "thanks",
+]
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and its children, in MiB (Linux)."""
     total = 0
@@ -114,16 +128,7 @@ def measure(rasa_url: str, token: str, webhook_token: str, pid: int | None,
         answer.raise_for_status()
         assert answer.json(), f"no reply to {text!r}"
 
-    script = [
-        "hi",
-        "status of case 26999999",
-        "there's a huge hole in the road",
-        "412 Boulevard SE",
-        "large",
-        "yes",
-        "cancel",
-        "thanks",
-    ]
+    script = SCRIPT
     turn_ms: list[float] = []
     for n in range(max(1, messages // len(script))):
         sender = f"bench:{n}-{uuid.uuid4().hex[:6]}"

@@ -43,6 +43,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import action_response_check
+
 # sender -> the language slot of its tracker as last saved; taken by the turn's reply.
 # Bounded: trackers saved outside the webhook (the HTTP API) are never taken.
 _saved_languages: OrderedDict[str, str] = OrderedDict()
@@ -70,7 +72,12 @@ class SecuredRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecuredRestInput:
-        """Build the channel; the secret is read from the environment (see the module doc)."""
+        """Build the channel; the secret is read from the environment (see the module doc).
+
+        Rasa builds its channels once, at start, in its own process: the place to
+        install the action-answer check that is built once (bot.action_response_check).
+        """
+        action_response_check.install()
         return cls(os.environ.get(SECRET_VARIABLE, ""))
 
     def check(self, authorization: str | None) -> int | None:

@@ -50,6 +50,7 @@ class _Cues:
     kinds: tuple[tuple[str, tuple[tuple[re.Pattern[str], bool], ...]], ...]
     exclusions: tuple[re.Pattern[str], ...]
     all_clear: tuple[re.Pattern[str], ...]
+    denials: tuple[re.Pattern[str], ...]
 
 
 _lock = threading.Lock()
@@ -143,6 +144,7 @@ def _load(path: Path) -> _Cues:
         exclusions=tuple(_compile(p, fragments, "exclusions")
                          for p in data.get("exclusions") or []),
         all_clear=tuple(_compile(p, fragments, "all_clear") for p in data.get("all_clear") or []),
+        denials=tuple(_compile(p, fragments, "denials") for p in data.get("denials") or []),
     )
 
 
@@ -200,3 +202,17 @@ def says_all_clear(text: str) -> bool:
     if not any(pattern.search(norm) for pattern in _cues().all_clear):
         return False
     return detect(text) is None
+
+
+def denies_danger(text: str) -> bool:
+    """True when the message names no danger and says the dangerous-sounding part is not
+    happening ("it's not sparking", "no hubo fuego") or that nobody is in danger.
+
+    The NLU refiner uses it to overrule a classifier that called such a message an
+    emergency on its words alone (a sagging line, a transformer that blew).
+    """
+    if not text or not text.strip() or detect(text) is not None:
+        return False
+    norm, _ = normalise(text)
+    cues = _cues()
+    return any(pattern.search(norm) for pattern in cues.denials + cues.all_clear)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.actions.emergency import detect, says_all_clear
+from bot.actions.emergency import denies_danger, detect, says_all_clear
 from bot.actions.parsing import find_case_number
 
 # What a resident wants done; small talk in a long story ("thanks so much",
@@ -110,6 +110,11 @@ def refine(
 ) -> tuple[dict, list[dict]]:
     """Return Rasa's ``intent`` and ``intent_ranking`` values for this message."""
     scores = combine(diet, whole, pieces, linear_weight)
+    if scores and max(scores, key=scores.get) == "emergency" and denies_danger(text):
+        # No danger cue and the resident says there is none: the classifier went by
+        # words like "wire" or "transformer"; the next intent (or the unsure answer,
+        # which still ends with the 911 line) decides.
+        scores = {**scores, "emergency": 0.0}
     imposed = apply_rules(text, scores)
     if imposed:
         # The others keep the classifiers' scores: what they saw (the service a

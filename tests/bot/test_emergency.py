@@ -322,6 +322,10 @@ POSITIVE_NEW_ES: list[tuple[str, str]] = [
     ("mi hijo se cayó de la ventana del segundo piso", "medical"),
     ("mi abuela está muy confundida y no puede hablar", "medical"),
     ("a mi hijo lo mordió una víbora en el patio", "medical"),
+    # a small child loose near traffic, the age as a number and the road by name
+    ("there's a toddler in a diaper walking down Cascade Rd by himself", "child_in_danger"),
+    ("a girl about two years old is wandering alone along Campbellton Rd", "child_in_danger"),
+    ("una nena de tres años caminando solita por la avenida", "child_in_danger"),
 ]
 
 
@@ -533,6 +537,8 @@ NEGATIVE_NEW_ES: list[str] = [
     "me está matando el ruido de la construcción",
     "el bache está tan grande que alguien se va a matar",
     "los vecinos hacen carne asada y el humo entra a mi casa",
+    "my 4 year old walked to the store on Ponce St with me and the sidewalk is broken",
+    "the kids walk to school in the road because there is no sidewalk",
 ]
 
 ALL_NEGATIVE = NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES

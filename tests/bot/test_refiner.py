@@ -121,3 +121,17 @@ def test_the_direct_probabilities_are_scikit_learns():
     direct = linear_probabilities(model, asked)
     for row, expected in zip(direct, model.predict_proba(asked), strict=True):
         assert [row[c] for c in model.classes_] == pytest.approx(list(expected))
+
+
+def test_a_denied_danger_without_any_cue_is_not_left_to_the_classifiers_emergency():
+    text = "the line from the pole is sagging over the street, it's not sparking or anything"
+    intent, ranking = refine(text, {"emergency": 0.6, "referral_power": 0.3, "greet": 0.1},
+                             {}, [], 0.5)
+    assert intent["name"] == "referral_power"
+    assert ranking[-1] == {"name": "emergency", "confidence": 0.0}
+
+
+def test_a_denial_does_not_undo_a_danger_the_words_name():
+    text = "no fire but the wires are down on a car and a woman is trapped inside"
+    intent, _ = refine(text, {"emergency": 0.6, "referral_power": 0.4}, {}, [], 0.5)
+    assert intent == {"name": "emergency", "confidence": 1.0}
