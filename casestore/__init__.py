@@ -28,7 +28,11 @@ def _secret_key(var_dir: str) -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the case store app; ``test_config`` overrides settings from the environment."""
+    from .media.uploads import UploadRequest
+
     app = Flask(__name__)
+    # Views marked accepts_photos take photos above MAX_CONTENT_LENGTH (media/uploads.py).
+    app.request_class = UploadRequest
     app.config.update(load_settings())
     if test_config:
         app.config.update(test_config)
@@ -63,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .open311 import bp as open311_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
+    from .report import bp as report_bp
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     init_api(app)
@@ -70,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(public_bp)
+    app.register_blueprint(report_bp)  # /report: the resident's web form
 
     from .livechat import register as register_livechat
 

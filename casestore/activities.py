@@ -15,6 +15,7 @@ from .cases import find_case
 from .catalog import Catalog
 from .errors import ConflictError, ValidationError
 from .followers import move_followers
+from .media.photos import attach, check_attachable, ref_token
 from .models import ACTIVITY_KINDS, CLOSE_REASONS, OPEN_STATUSES, Activity, Case, utcnow
 from .outbox import enqueue
 
@@ -115,9 +116,13 @@ def _info_added(session, catalog, case, entry, data, now):
     problems.raise_if_any()
     if not entry.note and not media:
         raise ValidationError({"note": "a note or media_urls is required"})
+    # Stored photos named as media:<token> join the case (within its cap) before the list grows.
+    photo_tokens = [t for t in map(ref_token, media) if t]
+    check_attachable(session, photo_tokens, case=case)
     if media:
         case.media_urls = list(case.media_urls or []) + media
         entry.data = {"media_urls": media}
+        attach(session, case, photo_tokens)
     if case.status == "waiting_for_resident":
         _set_status(case, entry, "in_progress")
     return None

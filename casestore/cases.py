@@ -26,6 +26,7 @@ from .config import public_url
 from .disclosure import record_view
 from .errors import IdempotencyMismatchError, NotFoundError, ValidationError
 from .i18n import default_language, languages, normalize_language
+from .media.photos import attach, check_attachable, ref_token
 from .models import Activity, Case, Resident, StaffUser, utcnow
 from .numbering import next_case_number, parse_case_number
 from .outbox import enqueue
@@ -76,11 +77,15 @@ def create_case(
     description = v.text(problems, data, "description", v.MAX_DESCRIPTION) or ""
     address, lat, long = v.location(problems, data, catalog)
     channel = v.channel(problems, data)
+    location_source = v.location_source(problems, data, lat, channel)
     media = v.media_urls(problems, data.get("media_urls"))
     requester = v.contact(problems, data.get("requester"), "requester")
     answers = v.attributes(problems, service, data.get("attributes")) if service else {}
     language = case_language(problems, data.get("language"))
     problems.raise_if_any()
+    # Stored photos named as media:<token>: uploaded, not another case's, within the cap.
+    photo_tokens = [t for t in map(ref_token, media) if t]
+    check_attachable(session, photo_tokens)
 
     now = utcnow()
     case = Case(
@@ -92,6 +97,7 @@ def create_case(
         address_normalized=normalize_address(address),
         lat=lat,
         long=long,
+        location_source=location_source,
         attributes=answers,
         media_urls=media,
         channel=channel,
@@ -113,6 +119,7 @@ def create_case(
         case.number = next_case_number(session, now, catalog.city.timezone)
         session.add(case)
         session.flush()
+        attach(session, case, photo_tokens)
         opened = Activity(case=case, kind="opened", note="", public=True, author_type=author.type,
                           author_id=author.id, author_name=author.name,
                           data={"channel": channel}, created_at=now)
@@ -121,6 +128,9 @@ def create_case(
         enqueue(session, case, "opened", opened)
         _give_account_language(session, case)
         session.commit()
+    except ValidationError:
+        session.rollback()  # another case took one of the photos meanwhile (media.attach)
+        raise
     except IntegrityError:
         session.rollback()
         existing = _replay(session, idempotency_scope, key, fingerprint) if key else None
@@ -239,6 +249,7 @@ def full_view(case: Case, catalog: Catalog) -> dict:
         for f in case.followers
     ]
     view["language"] = case.language
+    view["location_source"] = case.location_source
     view["withdrawal_requested"] = case.withdrawal_requested_at is not None
     view["withdrawal"] = withdrawal_view(case)
     return view

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from flask import current_app
 
+from .city_limits import CityLimits, LimitsError, load_limits
+
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 # Who a service is about: a place (its cases are public, within limits) or a person
 # (anonymous views show only number, service and status).
@@ -25,6 +27,8 @@ PRIVACY = ("public", "private")
 # How precisely anonymous views give a public service's location.
 ADDRESS_PRECISIONS = ("exact", "block")
 REFERRAL_TOPICS = ("emergency", "power", "animal")
+# The shipped configuration folder: where a catalog given as text finds its files.
+SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config"
 
 
 class CatalogError(ValueError):
@@ -219,16 +223,15 @@ class City(_Translatable):
     state: str
     city_names: tuple[str, ...]
     case_number_prefixes: tuple[str, ...]
-    bbox: dict[str, float]  # min_lat, max_lat, min_long, max_long
+    limits: CityLimits  # the polygon of config/city_limits.geojson (``city.limits``)
     holidays: tuple[dt.date, ...]
     # Languages residents are served in; the first is the default (docs/i18n.md).
     languages: tuple[str, ...] = ("en",)
     texts: Texts = ()  # ``phone`` (a sentence: "311 or ... (outside the city)") in every language
 
     def contains(self, lat: float, long: float) -> bool:
-        """Return True when the point is inside the city's rough bounding box."""
-        b = self.bbox
-        return b["min_lat"] <= lat <= b["max_lat"] and b["min_long"] <= long <= b["max_long"]
+        """Return True when the point is inside the city limits polygon."""
+        return self.limits.contains(lat, long)
 
     def to_json(self) -> dict:
         """Return the city block of ``GET /api/v1/services``."""
@@ -240,7 +243,8 @@ class City(_Translatable):
             "state": self.state,
             "city_names": list(self.city_names),
             "case_number_prefixes": list(self.case_number_prefixes),
-            "bbox": dict(self.bbox),
+            # The limits' bounding box, for a map's first view (in the city: places/inside).
+            "bounds": self.limits.bounds(),
             "holidays": [d.isoformat() for d in self.holidays],
             "languages": list(self.languages),
         }
@@ -560,10 +564,15 @@ def _choice(r: _Reader, m: _Map, key: str, choices: tuple[str, ...], code: str) 
     return value
 
 
-def _city(r: _Reader, m: _Map) -> City:
-    bbox_map = r.get(m, "bbox", _Map)
-    bbox = {k: float(r.get(bbox_map, k, (int, float))) for k in
-            ("min_lat", "max_lat", "min_long", "max_long")}
+def _city(r: _Reader, m: _Map, folder: Path) -> City:
+    if "bbox" in m:
+        raise r.fail(r.line_of(m, "bbox"), "city.bbox was replaced by city.limits: the file "
+                     "of the city limits polygon (GeoJSON), e.g. city_limits.geojson")
+    limits_path = folder / r.get(m, "limits", str)
+    try:
+        limits = load_limits(limits_path)
+    except LimitsError as exc:
+        raise r.fail(r.line_of(m, "limits"), str(exc)) from None
     holidays = r.get(m, "holidays", list, required=False, default=_List())
     for i, day in enumerate(holidays):
         if not isinstance(day, dt.date):
@@ -579,7 +588,7 @@ def _city(r: _Reader, m: _Map) -> City:
         state=r.get(m, "state", str),
         city_names=r.strings(m, "city_names"),
         case_number_prefixes=r.strings(m, "case_number_prefixes", required=False),
-        bbox=bbox,
+        limits=limits,
         holidays=tuple(sorted(holidays)),
         languages=r.languages,
         texts=phone_texts,
@@ -598,9 +607,16 @@ def _languages(r: _Reader, m: _Map) -> tuple[str, ...]:
     return languages
 
 
-def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
-    """Parse catalog YAML text; raise ``CatalogError`` naming ``path`` and the line."""
+def parse_catalog(text: str, path: str = "<catalog>", folder: Path | None = None) -> Catalog:
+    """Parse catalog YAML text; raise ``CatalogError`` naming ``path`` and the line.
+
+    Files the catalog names (``city.limits``) are read from ``folder``: by default the
+    folder of ``path`` when it is a file, else the shipped ``config/`` (text given
+    without a file, as in tests).
+    """
     r = _Reader(path)
+    if folder is None:
+        folder = Path(path).parent if Path(path).is_file() else SHIPPED_CONFIG
     try:
         root = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except CatalogError as exc:
@@ -611,7 +627,7 @@ def parse_catalog(text: str, path: str = "<catalog>") -> Catalog:
         raise r.fail(line, f"not valid YAML: {exc.problem or exc}") from None
     if not isinstance(root, _Map):
         raise r.fail(1, "the catalog must be a mapping with city, departments, services")
-    city = _city(r, r.get(root, "city", _Map))
+    city = _city(r, r.get(root, "city", _Map), folder)
     r.languages = city.languages
     departments: dict[str, Department] = {}
     for d in r.get(root, "departments", list):

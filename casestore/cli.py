@@ -1,7 +1,7 @@
 """Operator commands: ``flask --app casestore <command>``.
 
 init, create-staff, staff-token, create-api-key, revoke-api-key,
-catalog-check, export-csv and notifier. Secrets (passwords, tokens, keys) are
+catalog-check, export-csv, notifier and media-prune. Secrets (passwords, tokens, keys) are
 printed once and stored only hashed.
 """
 
@@ -166,18 +166,35 @@ def register_cli(app) -> None:
             if out:
                 stream.close()
 
+    @app.cli.command("media-prune")
+    @click.option("--hours", type=float, default=24.0, show_default=True,
+                  help="delete uploads no case took within this many hours")
+    def media_prune_command(hours):
+        """Delete photo uploads that were never attached to a case (and their files)."""
+        import datetime as dt
+
+        from .media.photos import prune_unattached
+
+        with closing(new_session()) as session:
+            removed = prune_unattached(session, dt.timedelta(hours=hours))
+        click.echo(f"removed {removed}")
+
     @app.cli.command("notifier")
     @click.option("--once", is_flag=True, help="deliver what is due, then exit")
     def notifier_command(once):
         """Deliver the notification outbox (runs until Ctrl-C unless --once).
 
         The loop also runs the chores of features that need a process that runs
-        anyway: live chat's sweep tells residents whose chat waited too long.
+        anyway: live chat's sweep tells residents whose chat waited too long; the
+        geocode job gives typed addresses coordinates (GEOCODER); once an hour,
+        photo uploads no case took within a day are deleted (as media-prune).
         """
+        from .geo import geocode_chore
         from .livechat.sweep import sweep
+        from .media.prune import PruneChore
         from .notifier import run_notifier
 
-        sent = run_notifier(once=once, chores=[sweep])
+        sent = run_notifier(once=once, chores=[sweep, geocode_chore, PruneChore()])
         if once:
             click.echo(f"delivered {sent}")
 

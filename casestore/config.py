@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in, sign-up and reset posts per client (resident pages, staff portal).
     "ACCOUNT_RATE_LIMIT": "10 per minute",
     "PORTAL_LOGIN_RATE_LIMIT": "10 per minute",
+    # The resident web form (/report): report and follow posts per client, and the least
+    # time (seconds) between showing the form and sending it; sooner is a robot's.
+    "REPORT_RATE_LIMIT": "10 per hour",
+    "REPORT_MIN_FILL_SECONDS": 3,
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted: 1 behind
     # nginx or a cloud load balancer, 2 behind both; 0 ignores the headers.
     "TRUSTED_PROXY_HOPS": 0,
@@ -78,6 +82,29 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_KEY_SERVICE": None,
     # The danger-to-people cues, shared with Rasa and the action server.
     "EMERGENCY_CUES": str(REPO_ROOT / "config" / "emergency.yml"),
+    # Places (docs/casestore.md): the geocoder the notifier's job asks for typed addresses
+    # (none | offline | nominatim | arcgis | census), its base URL (unset: the provider's
+    # public one), key (ArcGIS) and the User-Agent it is sent (Nominatim requires one).
+    "GEOCODER": "offline",
+    "GEOCODER_URL": None,
+    "GEOCODER_API_KEY": None,
+    "GEOCODER_USER_AGENT": None,
+    # Address suggestions (/api/v1/places/suggest) per client: one per typed letter or so.
+    "PLACES_RATE_LIMIT": "120 per minute",
+    # Map tiles for the pages' maps (casestore/maps.py): a {z}/{x}/{y} URL template and
+    # the attribution its provider asks for. Unset: no maps, the address and a link.
+    "MAP_TILE_URL": None,
+    "MAP_ATTRIBUTION": None,
+    # Photos (casestore/media): "local" keeps them in MEDIA_DIR (empty: media/ under
+    # VAR_DIR), "s3" in MEDIA_S3_BUCKET of an S3-compatible store (MEDIA_S3_ENDPOINT_URL
+    # for MinIO and the like; credentials from boto3's usual environment).
+    "MEDIA_STORE": "local",
+    "MEDIA_DIR": "",
+    "MEDIA_S3_BUCKET": None,
+    "MEDIA_S3_ENDPOINT_URL": None,
+    # Largest photo accepted (bytes), and stored photos one case may have.
+    "MEDIA_MAX_BYTES": 10 * 1024 * 1024,
+    "MEDIA_MAX_PER_CASE": 5,
 }
 
 ENV_NAMES: dict[str, str] = {
@@ -90,16 +117,20 @@ ENV_NAMES: dict[str, str] = {
     "TRUSTED_PROXY_HOPS": "CASESTORE_TRUSTED_PROXY_HOPS",
     "SECRET_KEY": "CASESTORE_SECRET_KEY",
     "PUBLIC_URL": "CASESTORE_PUBLIC_URL",
+    "REPORT_RATE_LIMIT": "CASESTORE_REPORT_RATE_LIMIT",
+    "REPORT_MIN_FILL_SECONDS": "CASESTORE_REPORT_MIN_FILL_SECONDS",
+    "PLACES_RATE_LIMIT": "CASESTORE_PLACES_RATE_LIMIT",
 }
 
 # MAX_CONTENT_LENGTH is not read from the environment: the API's upload limit is a
 # property of the code (photos are refused above it), not of a deployment.
 FIXED = {"MAX_CONTENT_LENGTH"}
 
-_INTS = {"OPEN311_MAX_IDS", "TRUSTED_PROXY_HOPS", "SMTP_PORT"}
-_FLOATS = {"NOTIFIER_POLL_SECONDS", "LIVECHAT_WAIT_TIMEOUT_S"}
+_INTS = {"OPEN311_MAX_IDS", "TRUSTED_PROXY_HOPS", "SMTP_PORT", "MEDIA_MAX_BYTES",
+         "MEDIA_MAX_PER_CASE"}
+_FLOATS = {"NOTIFIER_POLL_SECONDS", "LIVECHAT_WAIT_TIMEOUT_S", "REPORT_MIN_FILL_SECONDS"}
 _BOOLS = {"SESSION_COOKIE_SECURE", "SMTP_STARTTLS"}
-_URLS = {"CASESTORE_URL", "CHANNELS_INTERNAL_URL", "PUBLIC_URL"}
+_URLS = {"CASESTORE_URL", "CHANNELS_INTERNAL_URL", "PUBLIC_URL", "GEOCODER_URL"}
 
 
 def env_name(key: str) -> str:
@@ -121,7 +152,7 @@ def _coerce(key: str, raw: str) -> Any:
         return parse_bool(raw)
     if key in _URLS:
         return raw.rstrip("/")
-    if key == "SMTP_SECURITY":
+    if key in ("SMTP_SECURITY", "GEOCODER"):
         return raw.strip().lower()
     return raw
 

@@ -12,6 +12,8 @@ answer call ``release_session`` before rendering it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
@@ -78,6 +80,23 @@ def engine() -> Engine:
 def new_session() -> Session:
     """Return a new session on the current app's database (the caller closes it)."""
     return current_app.extensions["casestore.sessionmaker"]()
+
+
+def chore_pass(work: Callable[[Session], int], on_error: Callable[[Exception], None]) -> int:
+    """Run one pass of a background chore in its own session and return its count.
+
+    An exception rolls back, is handed to ``on_error`` (which logs it by type) and
+    counts as 0: the notifier loop that runs every chore must keep going.
+    """
+    session = new_session()
+    try:
+        return work(session)
+    except Exception as exc:  # noqa: BLE001 - the loop running this chore must keep going
+        session.rollback()
+        on_error(exc)
+        return 0
+    finally:
+        session.close()
 
 
 def read_only_request() -> bool:

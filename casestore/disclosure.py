@@ -28,6 +28,7 @@ from flask import current_app, has_app_context
 from .catalog import Catalog, Service
 from .config import public_url
 from .i18n import N_
+from .media.photos import public_photo_url, ref_token
 from .models import Activity, Case
 
 STATUS_LABELS = {
@@ -174,12 +175,18 @@ def public_attributes(case: Case, service: Service | None) -> dict:
 def public_media(case: Case) -> list[str]:
     """Return the photos anyone may see: those staff made public, in the case's order.
 
-    Photos are the provider's links today (a copy of each published photo is
-    the "website" issue's work); an unpublished one is never shown.
+    A stored photo (``media:<token>``) is shown as its public copy,
+    ``<PUBLIC_URL>/media/<token>``; a link the case was given (older cases, an
+    Open311 client's ``media_url``) as that link. An unpublished one is never shown.
     """
     urls = list(case.media_urls or [])
     shown = {n for n in (case.public_media or []) if isinstance(n, int) and 1 <= n <= len(urls)}
-    return [url for n, url in enumerate(urls, start=1) if n in shown]
+    return [_public_link(url) for n, url in enumerate(urls, start=1) if n in shown]
+
+
+def _public_link(entry: str) -> str:
+    token = ref_token(entry)
+    return public_photo_url(token) if token else entry
 
 
 def lifecycle(case: Case) -> dict:

@@ -29,7 +29,7 @@ LANG_COOKIE = "lang"
 LANG_COOKIE_DAYS = 365
 # Pages written for residents (and translated); staff pages stay in the default language,
 # so a Spanish-speaking agent's browser never mixes translated pieces into English pages.
-RESIDENT_BLUEPRINTS = ("public", "account")
+RESIDENT_BLUEPRINTS = ("public", "account", "report")
 
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name

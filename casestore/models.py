@@ -123,6 +123,10 @@ STAFF_ROLES = ("agent", "department", "supervisor", "admin")
 # which were all served in English.
 FALLBACK_LANGUAGE = "en"
 
+# Where a case's coordinates came from (cases.location_source).
+LOCATION_SOURCES = ("resident_pin", "device", "geocoder", "open311", "channel")
+GEOCODE_PENDING = "lat IS NULL AND geocoded_at IS NULL AND address IS NOT NULL"
+
 
 class CaseCounter(Base):
     """Last case sequence number issued per two-digit year (``YYNNNNNN``)."""
@@ -149,6 +153,9 @@ class Case(Base):
     address_normalized = Column(String(300))  # usaddress-normalised, upper case; matching key
     lat = Column(Float)
     long = Column(Float)
+    # Who gave lat/long (migration 0007): one of LOCATION_SOURCES, empty on older rows.
+    location_source = Column(String(20))
+    geocoded_at = Column(UtcDateTime)  # when the geocode job looked the address up (0007)
 
     attributes = Column(JSON, nullable=False, default=dict)  # {attribute code: value or [values]}
     media_urls = Column(JSON, nullable=False, default=list)
@@ -200,6 +207,9 @@ class Case(Base):
         Index("ix_cases_address_normalized", "address_normalized"),
         Index("ix_cases_requester_email", "requester_email"),
         Index("ix_cases_lat_long", "lat", "long"),
+        # The geocode job's queue (migration 0007): typed addresses not yet looked up.
+        Index("ix_cases_geocode_pending", "id", sqlite_where=sql_text(GEOCODE_PENDING),
+              postgresql_where=sql_text(GEOCODE_PENDING)),
         UniqueConstraint("idempotency_scope", "idempotency_key",
                          name="uq_cases_idempotency_scope_key"),
     )
@@ -381,3 +391,52 @@ class LiveChatMessage(Base):
     __table_args__ = (
         Index("ux_live_chat_messages_key", "chat_id", "message_key", unique=True),
     )
+
+
+class GeocodeCache(Base):
+    """One geocoder answer, found or not, so each address is asked once per provider."""
+
+    __tablename__ = "geocode_cache"
+
+    id = Column(Integer, primary_key=True)
+    provider = Column(String(32), nullable=False)
+    address_key = Column(String(300), nullable=False)  # casestore.geo.keys.address_key
+    found = Column(Boolean, nullable=False)
+    lat = Column(Float)
+    long = Column(Float)
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("provider", "address_key", name="uq_geocode_cache_provider_address"),
+    )
+
+
+# Where a stored photo came from (photos.source).
+PHOTO_SOURCES = ("form", "sms", "whatsapp", "telegram", "messenger", "open311", "staff")
+
+
+class Photo(Base):
+    """A photo the case store keeps itself (casestore/media, migration 0008).
+
+    It is re-encoded without metadata on the way in; ``token`` (random) names it
+    in URLs and in ``media:<token>`` references; a case lists it in ``media_urls``
+    as that reference. ``is_public`` follows what staff chose (``publishing``).
+    """
+
+    __tablename__ = "photos"
+
+    id = Column(Integer, primary_key=True)
+    token = Column(String(64), nullable=False, unique=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), index=True)  # empty until attached
+    source = Column(String(16), nullable=False)
+    content_type = Column(String(64), nullable=False)
+    width = Column(Integer, nullable=False)
+    height = Column(Integer, nullable=False)
+    size = Column(Integer, nullable=False)  # bytes of the stored full-size copy
+    is_public = Column(Boolean, nullable=False, default=False)
+    # The photo's own GPS position, kept only when the resident allowed it.
+    lat = Column(Float)
+    long = Column(Float)
+    storage_key = Column(String(200), nullable=False)
+    thumb_key = Column(String(200), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)

@@ -38,7 +38,9 @@ from casestore.catalog import get_catalog
 from casestore.config import public_url
 from casestore.disclosure import STATUS_LABELS
 from casestore.forms import CLOSE_REASON_LABELS, INTAKE_CHANNELS
+from casestore.geo.labels import location_source_label
 from casestore.i18n import N_
+from casestore.maps import init_maps, page_policy
 
 # English msgids (N_): resident pages translate them where shown (``_(a.kind | activity_label)``).
 ACTIVITY_LABELS = {
@@ -197,7 +199,9 @@ def init_pages(app: Flask) -> None:
         reason_label=lambda r: CLOSE_REASON_LABELS.get(r, str(r or "").replace("_", " ")),
         status_label=lambda s: STATUS_LABELS.get(s, str(s)),
         channel_label=lambda c: CHANNEL_LABELS.get(c, str(c)),
+        location_source_label=location_source_label,
     )
+    init_maps(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.after_request(strict_transport_security)
 
@@ -213,7 +217,10 @@ PAGE_SECURITY_HEADERS = {
 
 
 def security_headers(response):
-    """After-request hook of the page blueprints: the headers above."""
+    """After-request hook of the page blueprints: the headers above (a page with a map
+    also runs the map script and shows its tiles: ``casestore.maps.page_policy``)."""
+    response.headers.setdefault(
+        "Content-Security-Policy", page_policy(PAGE_SECURITY_HEADERS["Content-Security-Policy"]))
     for name, value in PAGE_SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response

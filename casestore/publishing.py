@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .disclosure import RESIDENT_AUTHORS
 from .errors import NotFoundError, ValidationError
+from .media.photos import photo_for_ref
 from .models import Activity, Case, utcnow
 
 if TYPE_CHECKING:
@@ -81,5 +82,9 @@ def set_photo_public(session: Session, case: Case, photo: int, public, *,
         return False
     shown = shown | {photo} if public else shown - {photo}
     case.public_media = sorted(shown)  # a new list: SQLAlchemy sees a replaced JSON value
+    stored = photo_for_ref(session, case, case.media_urls[photo - 1])
+    if stored is not None:
+        # The row's copy of the choice: what /media/<token> checks before serving it.
+        stored.is_public = public
     _log(session, case, public, author, {"photo": photo})
     return True

@@ -15,7 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from .catalog import Attribute, Catalog, Service
 from .errors import ValidationError
-from .models import CHANNELS
+from .media.photos import MEDIA_REF_PATTERN
+from .models import CHANNELS, LOCATION_SOURCES
 
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 300
@@ -124,8 +125,38 @@ def location(problems: Problems, data: dict, catalog: Catalog):
     return address, lat, long
 
 
+# Sources a caller may name; "geocoder" is the geocode job's alone (casestore/geo/job.py).
+GIVEN_LOCATION_SOURCES = tuple(s for s in LOCATION_SOURCES if s != "geocoder")
+# Channels whose coordinates are a location the resident shared in the conversation.
+_CHAT_CHANNELS = ("webchat", "sms", "whatsapp", "telegram", "messenger", "live_chat")
+
+
+def location_source(problems: Problems, data: dict, lat: float | None,
+                    channel: str | None) -> str | None:
+    """Return where the coordinates came from (``cases.location_source``; None without them).
+
+    Unnamed: ``open311`` for Open311 clients, ``channel`` for a location shared in a
+    chat channel, else unknown (None).
+    """
+    value = text(problems, data, "location_source", 20)
+    if value is not None and value not in GIVEN_LOCATION_SOURCES:
+        problems.add("location_source", f"must be one of {', '.join(GIVEN_LOCATION_SOURCES)}")
+        return None
+    if lat is None:
+        return None
+    if value is not None:
+        return value
+    if channel == "open311":
+        return "open311"
+    return "channel" if channel in _CHAT_CHANNELS else None
+
+
 def media_urls(problems: Problems, value: Any, field: str = "media_urls") -> list[str]:
-    """Return a list of http(s) URLs."""
+    """Return a list of http(s) URLs and ``media:<token>`` references to stored photos.
+
+    A URL is kept as a private link and never fetched; whether each reference names
+    a photo the caller may attach is ``casestore.media.check_attachable``'s check.
+    """
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
@@ -135,8 +166,10 @@ def media_urls(problems: Problems, value: Any, field: str = "media_urls") -> lis
         problems.add(field, f"at most {MAX_MEDIA} media URLs")
         return []
     for url in value:
+        if re.match(MEDIA_REF_PATTERN, url):
+            continue
         if len(url) > MAX_URL or not re.match(r"^https?://[^\s/]+\S*$", url):
-            problems.add(field, "each must be an http(s) URL")
+            problems.add(field, "each must be an http(s) URL or a media:<id> reference")
             return []
     return list(value)
 

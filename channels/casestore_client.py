@@ -98,6 +98,18 @@ def _object(app: Flask, method: str, path: str, **kwargs: Any) -> dict[str, Any]
     return body
 
 
+def upload_media(app: Flask, data: bytes, source: str) -> str:
+    """Store a resident's photo in the case store (``POST /api/v1/media``); return its
+    ``media:<id>`` reference. A photo the case store refuses (not an image, too big) is a
+    4xx ``CaseStoreError``; an answer without a reference is one with no status."""
+    body = _object(app, "POST", "/api/v1/media", data={"source": source},
+                   files={"photo": ("photo", data, "application/octet-stream")})
+    ref = body.get("ref")
+    if not isinstance(ref, str) or not ref.startswith("media:"):
+        raise CaseStoreError("POST /api/v1/media: no media reference")
+    return ref
+
+
 def route_live_chat(app: Flask, sender_id: str, text: str, message_key: str) -> dict[str, Any]:
     """Hand a message to the sender's live chat, if one is open:
     ``{"routed": bool, "replies": [{"text"}]?}``."""

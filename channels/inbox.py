@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import i18n, senders
+from channels import i18n, media, senders
 from channels.errors import SendError
 from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
@@ -208,6 +208,8 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
     with session(_engine(app)) as db:
         row = db.get(InboxMessage, inbox_id)
     try:
+        # Provider photos become case store copies before any handler or Rasa sees them.
+        media.localise(app, row)
         replies = None
         for handler in handlers(app):
             replies = handler(app, row)

@@ -99,6 +99,9 @@ DEFAULTS: dict[str, Any] = {
     "TWILIO_OPT_OUT_HANDLING": "twilio",
     # The largest Telegram photo /telegram/files/<id> passes on.
     "TELEGRAM_FILE_MAX_BYTES": 10 * 1024 * 1024,
+    # The largest photo copied from a provider into the case store (channels/media.py);
+    # the same variable caps uploads at the case store.
+    "MEDIA_MAX_BYTES": 10 * 1024 * 1024,
     # What the voice menu and Telegram commands say to the assistant (in the conversation's
     # language when channels/translations has these sentences).
     "STATUS_QUESTION_TEXT": N_("I want to check the status of a case"),
@@ -127,7 +130,7 @@ _FLOATS = {
     "CASESTORE_DEADLINE_SECONDS",
     "RASA_CONNECT_TIMEOUT_SECONDS",
 }
-_INTS = {"INBOX_MAX_ATTEMPTS", "TELEGRAM_FILE_MAX_BYTES",
+_INTS = {"INBOX_MAX_ATTEMPTS", "TELEGRAM_FILE_MAX_BYTES", "MEDIA_MAX_BYTES",
          "MAX_CONTENT_LENGTH", "SMS_SEGMENT_CHARS", "SEND_POOL_SIZE"}
 _BOOLS = {"RETRY_WORKER_THREAD", "CHANNELS_COOKIE_SECURE"}
 

@@ -2,7 +2,8 @@
 
 Buttons become numbered options ("Reply 1 for Yes") and a digit reply picks
 the option. Long replies are split at sentence ends. Photos (MediaUrl0…) go to
-the assistant as ``media_urls`` metadata. HELP, STOP and START are answered
+the assistant as ``media_urls`` metadata, copied into the case store first by the
+inbox worker (``channels.media``). HELP, STOP and START are answered
 here: STOP is recorded in this app (nothing is sent to the number until START,
 case notices included) and in the case store's opt-outs. A message from an
 opted-out number is stored but not answered. With TWILIO_OPT_OUT_HANDLING

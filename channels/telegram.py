@@ -4,9 +4,11 @@ The webhook is set with a secret token (``flask --app channels telegram-set-webh
 and every request must carry it in ``X-Telegram-Bot-Api-Secret-Token``. Updates
 are parsed with python-telegram-bot; buttons become inline keyboards, pressed
 buttons (callback queries) are answered, a shared location travels as
-``location`` metadata and a photo as a ``media_urls`` link served by
-``/telegram/files/<file_id>`` (Telegram's own file URLs contain the bot token):
-only file ids a resident sent (recorded in ``telegram_files``), streamed with
+``location`` metadata and a photo as ``telegram-file:<file_id>`` in ``media_urls``,
+which the inbox worker copies into the case store (``channels.media``). Links
+that older cases keep, ``/telegram/files/<file_id>``, still work (Telegram's own
+file URLs contain the bot token): only file ids a resident sent (recorded in
+``telegram_files``), streamed with
 a size cap (TELEGRAM_FILE_MAX_BYTES), always as ``image/jpeg`` with
 ``nosniff``. An update without a chat or without anything to say is
 acknowledged and ignored; control characters are stripped from the text.
@@ -30,7 +32,7 @@ import telegram.error
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from channels import i18n, senders, telegram_api
+from channels import i18n, media, senders, telegram_api
 from channels.channel_address import make
 from channels.inbox import Incoming, deliver_outcome, receive
 from channels.intake import clean_text, coordinates
@@ -103,8 +105,8 @@ def _incoming(update: telegram.Update) -> Incoming | None:
         largest = max(message.photo, key=lambda p: (p.width or 0) * (p.height or 0))
         if _FILE_ID.match(largest.file_id or ""):
             _record_file(largest.file_id)
-            base = current_app.config["PUBLIC_BASE_URL"]
-            metadata["media_urls"] = [f"{base}/telegram/files/{largest.file_id}"]
+            # The inbox worker copies it into the case store (channels/media.py).
+            metadata["media_urls"] = [f"{media.TELEGRAM_FILE}{largest.file_id}"]
             text = text or "photo"
     text = _command_text(text, metadata.get("language")) if text else ""
     if not text:

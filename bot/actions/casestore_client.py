@@ -227,6 +227,12 @@ def nearby_cases(
     return list((body or {}).get("cases", []))
 
 
+def place_inside(lat: float, long: float) -> bool:
+    """``GET /api/v1/places/inside``: whether the point is inside the city limits."""
+    _, body = request("GET", "/api/v1/places/inside", params={"lat": lat, "long": long})
+    return bool((body or {}).get("inside"))
+
+
 def follow_case(
     number: str, email: str | None, phone: str | None, channel_address: str | None
 ) -> dict:

@@ -53,7 +53,7 @@ def local_city(language: str | None = None) -> dict[str, Any]:
     city = dict(_read(str(path)))
     default = (city.get("languages") or ["en"])[0]
     for key, value in city.items():
-        if isinstance(value, dict) and key != "bbox":
+        if isinstance(value, dict):
             city[key] = value.get(language or default, value.get(default))
     return city
 

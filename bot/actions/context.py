@@ -67,9 +67,15 @@ def shared_location(tracker: Tracker) -> tuple[float, float] | None:
 
 
 def media_urls(tracker: Tracker) -> list[str]:
-    """Return the media (photo) URLs attached to the latest message."""
+    """Return the photos attached to the latest message: ``media:<id>`` references to
+    the case store's copies (the channels store each photo there first), or links.
+
+    At most 5, the case store's default limit per case (MEDIA_MAX_PER_CASE): a sixth
+    would make it refuse the whole report.
+    """
     urls = metadata(tracker).get("media_urls") or []
-    return [u for u in urls if isinstance(u, str) and u.startswith(("http://", "https://"))][:10]
+    return [u for u in urls if isinstance(u, str)
+            and u.startswith(("http://", "https://", "media:"))][:5]
 
 
 def idempotency_key(tracker: Tracker, values: dict[str, Any]) -> str:

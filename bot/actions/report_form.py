@@ -99,11 +99,24 @@ async def service_attribute_list(
     return store.service_attributes(await service_info(service_code, language))
 
 
-async def city_facts(language: str | None = None) -> tuple[list[str], str, dict | None, str]:
-    """Return the catalog city's names, state, bounding box and short name (in ``language``)."""
+async def city_facts(language: str | None = None) -> tuple[list[str], str, str]:
+    """Return the catalog city's names, state and short name (in ``language``)."""
     city = await current_city(language)
     names = list(city.get("city_names") or [city.get("name") or ""])
-    return names, str(city.get("state") or ""), city.get("bbox"), str(city.get("short_name") or "")
+    return names, str(city.get("state") or ""), str(city.get("short_name") or "")
+
+
+async def inside_city(lat: float, long: float) -> bool:
+    """Ask the case store whether the point is inside the city limits (its polygon).
+
+    Fails open: with the store unreachable the point is kept, and the store checks it
+    again when the case is filed.
+    """
+    try:
+        return await store.acall(store.place_inside, lat, long)
+    except store.CaseStoreError as exc:
+        logger.info("city limits check skipped (%s)", exc.code)
+        return True
 
 
 async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], str | None]:
@@ -112,14 +125,11 @@ async def check_location(text: str, tracker: Tracker) -> tuple[dict[str, Any], s
     A real place outside the city comes back as ``({OUTSIDE: True}, problem)``.
     """
     _ = translator(tracker)
-    names, state, bbox, short_name = await city_facts(language_of(tracker))
+    names, state, short_name = await city_facts(language_of(tracker))
     point = shared_location(tracker)
     if point:
         lat, long = point
-        if bbox and not (
-            bbox["min_lat"] <= lat <= bbox["max_lat"]
-            and bbox["min_long"] <= long <= bbox["max_long"]
-        ):
+        if not await inside_city(lat, long):
             return {OUTSIDE: True}, _(
                 "That shared location looks outside the City of {city}. "
                 "Please send an address in {city}, or say cancel."

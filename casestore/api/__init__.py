@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from . import errors as _errors
+from . import media_routes as _media_routes  # noqa: F401  (POST /media)
+from . import places_routes as _places_routes  # noqa: F401  (/places/*)
 from . import routes as _routes  # noqa: F401  (registers the routes)
 from .blueprint import bp
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import CaseStoreError
@@ -18,6 +18,13 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     if fields:
         body["fields"] = fields
     return jsonify(body), status
+
+
+def _too_large() -> str:
+    """Say which limit a 413 hit: the body's, or the photo upload's."""
+    if request.max_content_length != current_app.config["MAX_CONTENT_LENGTH"]:
+        return f"The photo is over {current_app.config['MEDIA_MAX_BYTES'] / (1024 * 1024):g} MB."
+    return "Request body is over 1 MiB."
 
 
 def init_errors(app) -> None:
@@ -39,7 +46,7 @@ def init_errors(app) -> None:
     def handle_http_exception(exc: HTTPException):
         if request.path.startswith("/api/") and exc.code is not None:
             code = _CODES.get(exc.code, "error")
-            message = "Request body is over 1 MiB." if exc.code == 413 else exc.description
+            message = _too_large() if exc.code == 413 else exc.description
             response, status = error_response(exc.code, code, message or code)
             if exc.code == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -7,7 +7,8 @@ API blueprint appears here.
 from __future__ import annotations
 
 from ..activities import POSTABLE_KINDS
-from ..models import ACTIVITY_KINDS, CHANNELS, CLOSE_REASONS, STATUSES
+from ..media.photos import MEDIA_REF_PATTERN
+from ..models import ACTIVITY_KINDS, CHANNELS, CLOSE_REASONS, PHOTO_SOURCES, STATUSES
 from ..validation import CHANNEL_ADDRESS_PATTERN, CHAT_ADDRESS_PATTERN
 
 
@@ -100,7 +101,11 @@ _CASE_FULL = {"allOf": [_ref("Case"), {"type": "object", "properties": {
     "public_photos": {"type": "array", "items": {"type": "integer"},
                       "description": "numbers of the photos staff made public (1 = first)"},
     "requester": _ref("Contact"), "followers": {"type": "array", "items": _ref("Contact")},
-    "withdrawal_requested": {"type": "boolean"}, "withdrawal": _PENDING_WITHDRAWAL}}]}
+    "withdrawal_requested": {"type": "boolean"}, "withdrawal": _PENDING_WITHDRAWAL,
+    "location_source": {"type": "string", "nullable": True,
+                        "enum": ["resident_pin", "device", "geocoder", "open311", "channel"],
+                        "description": "where lat/long came from (geocoder: the case store's "
+                                       "geocode job, from the address)"}}}]}
 _WITHDRAWAL_REQUEST = {"type": "object", "properties": {
     "reason": {"type": "string", "maxLength": 1000,
                "description": "the resident's words; internal, never public"},
@@ -122,9 +127,17 @@ _NEW_CASE = {
         "service_code": _STR, "description": {"type": "string", "maxLength": 4000},
         "address": {"type": "string", "maxLength": 300}, "lat": {"type": "number"},
         "long": {"type": "number"}, "attributes": {"type": "object"},
-        "media_urls": {"type": "array", "items": _STR, "maxItems": 10},
+        "media_urls": {"type": "array", "items": _STR, "maxItems": 10,
+                       "description": "http(s) links (kept private, never fetched) and "
+                                      "media:<id> refs from POST /media (at most 5 per case)"},
         "channel": {"type": "string", "enum": list(CHANNELS)}, "requester": _ref("Contact"),
         "idempotency_key": {"type": "string", "maxLength": 200},
+        "location_source": {"type": "string",
+                            "enum": ["resident_pin", "device", "open311", "channel"],
+                            "description": "where lat/long came from: a pin the resident "
+                                           "placed, the resident's device position, an "
+                                           "Open311 client, a location shared in a chat; "
+                                           "absent: open311 or channel by the channel"},
         "language": {"type": "string", "example": "es",
                      "description": "the resident's language: one of the catalog's "
                                     "city.languages, or a tag whose primary subtag is one "
@@ -189,6 +202,21 @@ def _core_document() -> dict:
                 "responses": {"200": _json({"type": "object"})}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},
+            "/places/inside": {"get": {
+                "summary": "Whether a point is inside the city limits (the catalog's polygon)",
+                "security": [],
+                "parameters": [_q("lat", {"type": "number"}), _q("long", {"type": "number"})],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "inside": {"type": "boolean"}}}), **_errors(400)}}},
+            "/places/suggest": {"get": {
+                "summary": "Known addresses of the City matching typed text (no case data)",
+                "security": [],
+                "parameters": [_q("q"), _q("limit", {"type": "integer", "maximum": 10})],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "suggestions": {"type": "array", "items": {"type": "object", "properties": {
+                        "label": _STR, "lat": {"type": "number"},
+                        "long": {"type": "number"}}}}}}),
+                              **_errors(400), "429": {"description": "Too many requests"}}}},
             "/cases": {
                 "post": {
                     "summary": "Create a case (idempotent with Idempotency-Key)",
@@ -266,6 +294,18 @@ def _core_document() -> dict:
                                          "schema": {"type": "integer", "minimum": 1}}],
                 "requestBody": _VISIBILITY_BODY,
                 "responses": {"200": _json(_PHOTO), **_errors(400, 401, 403, 404, 422)},
+            }},
+            "/media": {"post": {
+                "summary": "Upload one photo ahead of its case (service or staff): decoded "
+                           "and re-encoded without metadata; put the answer's ref in a "
+                           "case's media_urls. 400 not an image, 413 over MEDIA_MAX_BYTES",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "required": ["photo"], "properties": {
+                        "photo": {"type": "string", "format": "binary"},
+                        "source": {"type": "string", "enum": list(PHOTO_SOURCES)}}}}}},
+                "responses": {"201": _json({"type": "object", "properties": {
+                    "id": _STR, "ref": {"type": "string", "pattern": MEDIA_REF_PATTERN}}},
+                    "Stored"), **_errors(400, 401, 403, 413)},
             }},
             "/cases/{number}/withdrawal": {"post": {
                 "summary": "The requester withdraws their case (service token; matched by "

@@ -7,6 +7,8 @@ page polls ``messages.json`` for the resident's new lines.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from ..cases import find_case, full_view, staff_can_see
 from ..catalog import get_catalog
 from ..db import get_session
 from ..errors import CaseStoreError
+from ..media.photos import MEDIA_REF_PREFIX, PHOTO_ID_PATTERN
 from ..models import Case, LiveChat, LiveChatMessage, StaffUser, utcnow
 from ..pages import INTAKE, PAGE_SECURITY_HEADERS, no_store, require_csrf, staff_required
 from . import filing, service
@@ -39,6 +42,8 @@ def _security_headers(response):
     return response
 
 MAX_REPLY = 2000
+# A stored photo's reference in a line, not a prefix of some longer word.
+_MEDIA_REF = re.compile(rf"\b{MEDIA_REF_PREFIX}({PHOTO_ID_PATTERN})(?![\w-])")
 
 
 def _chat(chat_id: int) -> LiveChat:
@@ -52,8 +57,27 @@ def _waited_minutes(chat: LiveChat, now) -> int:
     return int((now - chat.created_at).total_seconds() // 60)
 
 
+def message_parts(message: LiveChatMessage) -> list[dict]:
+    """The line as ``[{"text"}, {"text", "href"}, ...]``: each ``media:<token>`` a resident
+    sent (the channels app relays photos as "Photo: media:<token>") links the staff photo
+    route, so the agent can open it; everything else stays plain text."""
+    if message.sender != "resident":
+        return [{"text": message.text}]
+    parts, start = [], 0
+    for match in _MEDIA_REF.finditer(message.text):
+        if match.start() > start:
+            parts.append({"text": message.text[start:match.start()]})
+        parts.append({"text": match.group(0),
+                      "href": url_for("portal.photo", token=match.group(1))})
+        start = match.end()
+    if start < len(message.text) or not parts:
+        parts.append({"text": message.text[start:]})
+    return parts
+
+
 def _message_json(message: LiveChatMessage) -> dict:
     return {"id": message.id, "sender": message.sender, "text": message.text,
+            "parts": message_parts(message),
             "created_at": message.created_at.isoformat(),
             "delivered": message.delivered_at is not None or message.sender == "resident"}
 
@@ -127,7 +151,8 @@ def messages_json(chat_id: int):
     """The chat's lines after ``after`` (the chat page polls this) and its status."""
     chat = _chat(chat_id)
     after = request.args.get("after", "0")
-    if not after.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses.
+    if not after.isascii() or not after.isdigit():
         abort(400)
     lines = [_message_json(m) for m in chat.messages if m.id > int(after)]
     return jsonify(status=chat.status, messages=lines)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ..db import new_session
+from ..db import chore_pass
 from ..logs import get_logger
 from ..models import utcnow
 from .service import expire_overdue
@@ -23,15 +23,9 @@ log = get_logger("casestore.livechat")
 
 def sweep() -> int:
     """Expire every chat that waited past the timeout; return how many (app context needed)."""
-    session = new_session()
-    try:
-        return len(expire_overdue(session, livechat_settings(), utcnow()))
-    except Exception as exc:  # noqa: BLE001 - the loop running this chore must keep going
-        session.rollback()
-        log.error("live_chat_sweep_failed", error=type(exc).__name__)
-        return 0
-    finally:
-        session.close()
+    return chore_pass(
+        lambda session: len(expire_overdue(session, livechat_settings(), utcnow())),
+        lambda exc: log.error("live_chat_sweep_failed", error=type(exc).__name__))
 
 
 def register_cli(app: Flask) -> None:

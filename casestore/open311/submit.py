@@ -73,7 +73,8 @@ def location(values: MultiDict) -> dict:
         raise Open311Error(400, "give one location only: lat and long, address_string or "
                                 "address_id")
     if has_point:
-        return {"lat": _coordinate(values, "lat"), "long": _coordinate(values, "long")}
+        return {"lat": _coordinate(values, "lat"), "long": _coordinate(values, "long"),
+                "location_source": "open311"}
     # The case store has no address registry: an address_id is kept as address text.
     return {"address": address_string or address_id}
 

@@ -12,6 +12,8 @@ from . import (  # noqa: F401  (register their routes)
     deadletter_views,
     desk_views,
     languages,
+    map_views,
+    photo_views,
     session_views,
 )
 from .blueprint import bp

@@ -8,6 +8,8 @@ back as a flash message and the case page, with nothing changed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -29,6 +31,7 @@ from casestore.forms import (
     ReopenForm,
 )
 from casestore.i18n import languages
+from casestore.media.photos import case_photos, ref_token
 from casestore.models import OPEN_STATUSES, utcnow
 from casestore.numbering import parse_case_number
 from casestore.pages import REASSIGNERS, staff_required
@@ -69,7 +72,18 @@ def _render_case(case, status: int = 200, **overrides):
     view = full_view(case, get_catalog())
     # Resident entries staff may publish, by id: True while published.
     publishable = {a.id: a.published_at is not None for a in case.activities if can_publish(a)}
-    return render_template("portal/case.html", c=view, publishable=publishable, **forms), status
+    return render_template("portal/case.html", c=view, publishable=publishable,
+                           photos=_photo_items(case), **forms), status
+
+
+def _photo_items(case) -> list[dict]:
+    """The case's photos by number (1 = the first of media_urls): a stored one with its row
+    (shown by thumbnail), a link as the link; each with whether it is public."""
+    stored = case_photos(get_session(), case)
+    shown = set(case.public_media or [])
+    return [{"number": n, "url": entry, "public": n in shown,
+             "photo": stored.get(ref_token(entry) or "")}
+            for n, entry in enumerate(case.media_urls or [], start=1)]
 
 
 # Service-layer field names that a portal form calls differently.
@@ -109,45 +123,64 @@ def _apply(case, kind: str, form_name: str, form, *, action=None, **fields):
     return redirect(url_for("portal.case", number=case.number))
 
 
+def queue_filters(args) -> stats.QueueFilters:
+    """Read the queue's filters from the query string (the list and the queue map share them)."""
+    return stats.QueueFilters(
+        q=args.get("q", "")[:200], service=args.get("service", ""), status=args.get("status", ""),
+        age=args.get("age", ""), department=args.get("department", ""),
+        language=args.get("language", "") if args.get("language") in languages() else "",
+    )
+
+
+def queue_choices(catalog) -> dict:
+    """The filter form's choices and the scope heading (the list and the queue map share them)."""
+    department_scope = current_user.role == "department"
+    return {
+        "scope_label": catalog.department_name(current_user.department) if department_scope
+        else "All departments",
+        "services": sorted(((s.code, s.name) for s in catalog.services.values()),
+                           key=lambda s: s[1]),
+        "statuses": [(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
+        "ages": [(code, label) for code, (label, _, _) in stats.AGES.items()],
+        "departments": None if department_scope else [(d, d) for d in catalog.departments],
+        "languages": language_choices(),
+    }
+
+
+def queue_row(row: Any, catalog: Any) -> dict[str, Any]:
+    """What the queue's list and its map both show of a case row."""
+    service = catalog.service(row.service_code)
+    return {
+        "number": row.number, "service_name": service.name if service else row.service_code,
+        "address": row.address_normalized or row.address, "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+    }
+
+
 @bp.get("/")
 @staff_required()
 def queue():
     """The department queue (everyone's for agents and supervisors), with counts and filters."""
     catalog = get_catalog()
-    args = request.args
-    filters = stats.QueueFilters(
-        q=args.get("q", "")[:200], service=args.get("service", ""), status=args.get("status", ""),
-        age=args.get("age", ""), department=args.get("department", ""),
-        language=args.get("language", "") if args.get("language") in languages() else "",
-    )
+    filters = queue_filters(request.args)
     session = get_session()
     now = utcnow()
     rows, more = stats.queue(session, current_user, filters, now)
     cases = []
     for row in rows:
-        service = catalog.service(row.service_code)
         cases.append({
-            "number": row.number, "service_name": service.name if service else row.service_code,
-            "address": row.address_normalized or row.address, "status": row.status,
-            "status_label": STATUS_LABELS.get(row.status, row.status),
+            **queue_row(row, catalog),
             "department": row.department, "created_at": row.created_at,
             "expected_at": row.expected_at,
             "overdue": row.expected_at is not None and row.expected_at < now,
             "withdrawal_requested": row.withdrawal_requested_at is not None,
             "language": row.language,
         })
-    department_scope = current_user.role == "department"
     return render_template(
         "portal/queue.html",
         cases=cases, more=more, filters=filters,
         counts=stats.counts(session, current_user, now),
-        scope_label=catalog.department_name(current_user.department) if department_scope
-        else "All departments",
-        services=sorted(((s.code, s.name) for s in catalog.services.values()), key=lambda s: s[1]),
-        statuses=[(s, STATUS_LABELS[s]) for s in OPEN_STATUSES],
-        ages=[(code, label) for code, (label, _, _) in stats.AGES.items()],
-        departments=None if department_scope else [(d, d) for d in catalog.departments],
-        languages=language_choices(),
+        **queue_choices(catalog),
     )
 
 

@@ -48,10 +48,16 @@ def scoped(stmt, user):
     return stmt
 
 
-def queue(session: Session, user, filters: QueueFilters, now: dt.datetime | None = None):
-    """Return ``(cases, more)``: open cases in scope, overdue first, then newest."""
+def queue(session: Session, user, filters: QueueFilters, now: dt.datetime | None = None,
+          *, located: bool = False, limit: int = QUEUE_LIMIT):
+    """Return ``(cases, more)``: open cases in scope, overdue first, then newest.
+
+    ``located``: only cases with a map position (the queue map), up to ``limit``.
+    """
     now = now or utcnow()
     stmt = scoped(sa.select(Case), user)
+    if located:
+        stmt = stmt.where(Case.lat.is_not(None), Case.long.is_not(None))
     if filters.status in OPEN_STATUSES:
         stmt = stmt.where(Case.status == filters.status)
     else:
@@ -83,8 +89,8 @@ def queue(session: Session, user, filters: QueueFilters, now: dt.datetime | None
             )
     overdue_first = sa.case((Case.expected_at < now, 0), else_=1)
     stmt = stmt.order_by(overdue_first, Case.created_at.desc(), Case.id.desc())
-    rows = session.execute(stmt.limit(QUEUE_LIMIT + 1)).scalars().all()
-    return rows[:QUEUE_LIMIT], len(rows) > QUEUE_LIMIT
+    rows = session.execute(stmt.limit(limit + 1)).scalars().all()
+    return rows[:limit], len(rows) > limit
 
 
 def counts(session: Session, user, now: dt.datetime | None = None) -> dict[str, int]:

@@ -152,7 +152,7 @@ def test_date_filters_are_the_citys_local_days(cs_app, cs_service, cs_staff):
 
 def test_nearby_finds_open_cases_of_the_service_at_the_point_or_address(cs_service):
     here = file_case(cs_service, address="900 Nearby Test Ave SE", lat=33.7001, long=-84.4001)
-    far = file_case(cs_service, address="1 Far Away St", lat=33.8001, long=-84.3001)
+    far = file_case(cs_service, address="1 Far Away St", lat=33.8001, long=-84.4001)
     near = cs_service.get("/api/v1/cases/nearby?service_code=pothole&lat=33.70012&long=-84.40012")
     numbers = [c["case_number"] for c in near.get_json()["cases"]]
     assert here["case_number"] in numbers and far["case_number"] not in numbers

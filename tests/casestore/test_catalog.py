@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 import yaml
@@ -32,7 +33,7 @@ city:
   timezone: America/New_York
   state: GA
   city_names: [Testville]
-  bbox: {min_lat: 33.0, max_lat: 34.0, min_long: -85.0, max_long: -84.0}
+  limits: city_limits.geojson
   holidays: [2026-12-25]
 departments:
   - {code: DOT, name: Transportation}
@@ -105,6 +106,7 @@ def test_malformed_catalog_is_refused_with_the_file_and_line(tmp_path, old, new,
     assert old in MINIMAL
     path = tmp_path / "catalog.yml"
     path.write_text(MINIMAL.replace(old, new))
+    shutil.copy(SHIPPED.parent / "city_limits.geojson", tmp_path)  # city.limits, beside it
     with pytest.raises(CatalogError) as caught:
         load_catalog(path)
     message = str(caught.value)
@@ -124,6 +126,7 @@ def test_catalog_check_command_reports_ok_and_names_the_bad_line(cs_app, tmp_pat
     assert ok.exit_code == 0 and "33 services" in ok.output
     bad = tmp_path / "bad.yml"
     bad.write_text(MINIMAL.replace("    department: DOT\n", "    department: NOPE\n"))
+    shutil.copy(SHIPPED.parent / "city_limits.geojson", tmp_path)
     failed = runner.invoke(args=["catalog-check", str(bad)])
     assert failed.exit_code != 0
     assert "line 15" in failed.output
@@ -140,7 +143,7 @@ city:
   state: GA
   city_names: [Testville]
   languages: [en, es]
-  bbox: {min_lat: 33.0, max_lat: 34.0, min_long: -85.0, max_long: -84.0}
+  limits: city_limits.geojson
 departments:
   - code: DOT
     name: {en: Transportation, es: Transporte}
@@ -262,6 +265,7 @@ def test_catalog_check_names_the_line_of_a_missing_spanish_text(cs_app, tmp_path
     bad = tmp_path / "bad.yml"
     bad.write_text(BILINGUAL.replace("    group: {en: Streets, es: Calles}\n",
                                      "    group: {en: Streets}\n"), encoding="utf-8")
+    shutil.copy(SHIPPED.parent / "city_limits.geojson", tmp_path)
     result = cs_app.test_cli_runner().invoke(args=["catalog-check", str(bad)])
     assert result.exit_code != 0
     assert f"{bad}, line 17: 'group' lacks es" in result.output

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from casestore.catalog import CatalogError, parse_catalog
+from casestore.catalog import SHIPPED_CONFIG, CatalogError, parse_catalog
 
 BASE = """\
 city:
@@ -14,7 +16,7 @@ city:
   timezone: America/New_York
   state: GA
   city_names: [Testville]
-  bbox: {min_lat: 33.0, max_lat: 34.0, min_long: -85.0, max_long: -84.0}
+  limits: city_limits.geojson
 departments:
   - {code: DOT, name: Transportation}
 services:
@@ -79,6 +81,7 @@ def test_bad_synonyms_are_refused_with_the_line(old, new, line, words):
 def test_catalog_check_fails_on_a_shared_synonym(cs_app, tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text(BASE.replace("es: [grande]", "es: [grande, tiny]"), encoding="utf-8")
+    shutil.copy(SHIPPED_CONFIG / "city_limits.geojson", tmp_path)  # city.limits, beside it
     result = cs_app.test_cli_runner().invoke(args=["catalog-check", str(bad)])
     assert result.exit_code != 0
     assert "'tiny' is a synonym of both 'small' and 'large'" in result.output

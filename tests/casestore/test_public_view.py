@@ -233,7 +233,7 @@ def test_block_address(address, block):
 
 CATALOG = """
 city: {name: Testville, short_name: TV, phone: "311", timezone: UTC, state: GA,
-       city_names: [Testville], bbox: {min_lat: 0, max_lat: 1, min_long: 0, max_long: 1}}
+       city_names: [Testville], limits: city_limits.geojson}
 departments:
   - {code: DOT, name: Transportation}
 services:

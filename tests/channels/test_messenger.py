@@ -67,17 +67,20 @@ def test_a_quick_reply_sends_its_payload(channels_app, fake_rasa, api_recorder):
     assert fake_rasa.received[-1]["message"] == "/affirm"
 
 
-def test_location_and_image_attachments_travel_as_metadata(channels_app, fake_rasa):
+def test_location_and_image_attachments_travel_as_metadata(channels_app, fake_rasa,
+                                                          api_recorder):
+    # The recorder is the Graph host (MESSENGER_API_BASE_URL) and the case store here.
+    api_recorder.answers["/v/photo.jpg"] = (200, b"photo bytes")
+    api_recorder.answers["/api/v1/media"] = (201, {"id": "p" * 32, "ref": "media:" + "p" * 32})
     client = channels_app().test_client()
     signed(client, event({"mid": "m_3", "attachments": [
         {"type": "location", "payload": {"coordinates": {"lat": 33.749, "long": -84.388}}}]}))
     wait_for(lambda: len(fake_rasa.received) == 1, message="the location relayed")
     signed(client, event({"mid": "m_4", "attachments": [
-        {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/photo.jpg"}}]}))
+        {"type": "image", "payload": {"url": api_recorder.url + "/v/photo.jpg"}}]}))
     wait_for(lambda: len(fake_rasa.received) == 2, message="both relayed")
     assert fake_rasa.received[0]["metadata"]["location"] == {"lat": 33.749, "long": -84.388}
-    assert fake_rasa.received[1]["metadata"]["media_urls"] == [
-        "https://scontent.xx.fbcdn.net/v/photo.jpg"]
+    assert fake_rasa.received[1]["metadata"]["media_urls"] == ["media:" + "p" * 32]
 
 
 def test_a_bad_signature_gets_403_and_reaches_nothing(channels_app, fake_rasa, api_recorder):

@@ -102,10 +102,12 @@ def test_a_reply_to_an_information_request_lands_on_the_case(channels_app, fake_
     client, internal = two_clients(channels_app)
     notify(internal, text="Which side of the street?", case_number="26000123",
            event="info_requested")
+    api_recorder.answers["/media/ME1"] = (200, b"photo bytes")  # the recorder is Twilio too
+    api_recorder.answers["/api/v1/media"] = (201, {"id": "p" * 32, "ref": "media:" + "p" * 32})
     post_twilio(client, "/sms", {**sms("North side, by the bus stop", "SM1"), "NumMedia": "1",
-                                 "MediaUrl0": "https://api.twilio.com/media/ME1"})
+                                 "MediaUrl0": api_recorder.url + "/media/ME1"})
     call = api_recorder.calls("/api/v1/cases/26000123/activities")[0]
     assert call.json["kind"] == "info_added"
     assert call.json["note"] == "North side, by the bus stop"
-    assert call.json["media_urls"] == ["https://api.twilio.com/media/ME1"]
+    assert call.json["media_urls"] == ["media:" + "p" * 32]  # the case store's copy
     assert fake_rasa.received == []

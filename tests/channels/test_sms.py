@@ -49,11 +49,14 @@ def test_a_long_reply_is_split_into_several_messages(channels_app, fake_rasa):
     assert body.count("<Message>") == 3
 
 
-def test_a_photo_travels_to_rasa_as_media_urls(channels_app, fake_rasa):
-    url = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
-    post_twilio(channels_app().test_client(), "/sms",
-                sms("", NumMedia="1", MediaUrl0=url, MediaContentType0="image/jpeg"))
-    assert fake_rasa.received[0]["metadata"]["media_urls"] == [url]
+def test_a_photo_travels_to_rasa_as_its_case_store_copy(channels_app, fake_rasa, api_recorder):
+    # The recorder is Twilio (TWILIO_API_BASE_URL) and the case store here (channels/media.py).
+    path = "/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+    api_recorder.answers[path] = (200, b"photo bytes")
+    api_recorder.answers["/api/v1/media"] = (201, {"id": "p" * 32, "ref": "media:" + "p" * 32})
+    post_twilio(channels_app().test_client(), "/sms", sms(
+        "", NumMedia="1", MediaUrl0=api_recorder.url + path, MediaContentType0="image/jpeg"))
+    assert fake_rasa.received[0]["metadata"]["media_urls"] == ["media:" + "p" * 32]
     assert fake_rasa.received[0]["message"] == "photo"
 
 

@@ -73,11 +73,13 @@ def test_a_shared_location_and_a_photo_travel_as_metadata(channels_app, fake_ras
                                          "photo": [
         {"file_id": "small-id", "file_unique_id": "s", "width": 90, "height": 60},
         {"file_id": "large-id", "file_unique_id": "l", "width": 1280, "height": 960}]}}
+    api_recorder.answers["/file/bot"] = (200, b"photo bytes")  # the Bot API's file download
+    api_recorder.answers["/api/v1/media"] = (201, {"id": "p" * 32, "ref": "media:" + "p" * 32})
     client.post("/telegram", json=location, headers=SECRET)
     client.post("/telegram", json=photo, headers=SECRET)
     assert fake_rasa.received[0]["metadata"]["location"] == {"lat": 33.749, "long": -84.388}
     media = fake_rasa.received[1]["metadata"]["media_urls"]
-    assert media == ["https://atl311.example.org/telegram/files/large-id"]
+    assert media == ["media:" + "p" * 32]  # its case store copy (channels/media.py)
     assert fake_rasa.received[1]["message"] == "here it is"
     image = client.get("/telegram/files/large-id")
     assert image.status_code == 200

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from casestore.livechat import service
 from casestore.livechat.settings import livechat_settings
+from casestore.media import ingest
 from casestore.models import Case, LiveChat, LiveChatMessage, StaffUser, utcnow
 from tests.fixtures.casestore import session_for
 from tests.fixtures.portal import PortalClient, make_portal_app
@@ -174,3 +178,63 @@ def test_console_pages_send_the_portal_headers_and_allow_only_their_own_script(a
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
     assert "'unsafe-inline'" not in policy and "<script>" not in agent.last_html
     assert agent.http.get("/portal/live-chat/static/console.js").status_code == 200
+
+
+def _photo(app) -> str:
+    """Store a photo as the channels app does for an MMS (on no case yet); its token."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "JPEG")
+    with app.test_request_context():
+        return ingest(out.getvalue(), source="sms").token
+
+
+def _resident_says(app, sender: str, text: str) -> None:
+    with session_for(app) as session:
+        routed = service.route_message(session, {"sender_id": sender, "text": text},
+                                       livechat_settings(), utcnow())
+    assert routed["routed"] is True
+
+
+def test_a_photo_the_resident_sends_is_a_link_to_the_staff_photo_route(app):
+    sender, token = "sms:+14045550309", _photo(app)
+    chat_id = _open(app, sender)
+    _resident_says(app, sender, f"Here it is\nPhoto: media:{token}")
+    agent = _signed_in(app)
+    agent.get(f"/portal/live-chat/{chat_id}")
+    lines = agent.http.get(f"/portal/live-chat/{chat_id}/messages.json").get_json()["messages"]
+    assert (f'Here it is\nPhoto: <a href="/portal/media/{token}" target="_blank" '
+            f'rel="noopener">media:{token}</a>') in agent.last_html
+    assert lines[-1]["parts"] == [{"text": "Here it is\nPhoto: "},
+                                  {"text": f"media:{token}", "href": f"/portal/media/{token}"}]
+
+
+def test_the_agent_opens_a_photo_sent_in_a_live_chat_before_any_case_has_it(app):
+    sender, token = "sms:+14045550310", _photo(app)
+    _open(app, sender)
+    _resident_says(app, sender, f"Photo: media:{token}")
+    response = _signed_in(app).http.get(f"/portal/media/{token}")
+    assert (response.status_code, response.mimetype) == (200, "image/jpeg")
+
+
+def test_a_photo_on_no_case_and_in_no_chat_stays_hidden_from_agents(app):
+    token = _photo(app)
+    assert _signed_in(app).http.get(f"/portal/media/{token}").status_code == 404
+
+
+def test_a_department_clerk_cannot_open_a_live_chat_photo(app):
+    sender, token = "sms:+14045550311", _photo(app)
+    _open(app, sender)
+    _resident_says(app, sender, f"Photo: media:{token}")
+    clerk = _signed_in(app, "clerk.dot@atl311.example.org")
+    assert clerk.http.get(f"/portal/media/{token}").status_code == 404
+
+
+def test_an_agent_line_naming_a_photo_stays_plain_text(app):
+    sender, token = "sms:+14045550312", _photo(app)
+    chat_id = _open(app, sender)
+    agent = _signed_in(app)
+    agent.submit(f"/portal/live-chat/{chat_id}/take", {}, page="/portal/live-chat")
+    agent.submit(f"/portal/live-chat/{chat_id}/messages", {"text": f"media:{token}"},
+                 page=f"/portal/live-chat/{chat_id}")
+    lines = agent.http.get(f"/portal/live-chat/{chat_id}/messages.json").get_json()["messages"]
+    assert lines[-1]["parts"] == [{"text": f"media:{token}"}]

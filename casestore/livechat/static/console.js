@@ -14,7 +14,20 @@
           var who = document.createElement("strong");
           who.textContent = labels[m.sender] + ":";
           item.appendChild(who);
-          item.appendChild(document.createTextNode(" " + m.text));
+          item.appendChild(document.createTextNode(" "));
+          // A photo the resident sent links the staff photo route (parts come from the server).
+          (m.parts || [{ text: m.text }]).forEach(function (part) {
+            if (part.href) {
+              var link = document.createElement("a");
+              link.href = part.href;
+              link.target = "_blank";
+              link.rel = "noopener";
+              link.textContent = part.text;
+              item.appendChild(link);
+            } else {
+              item.appendChild(document.createTextNode(part.text));
+            }
+          });
           list.appendChild(item);
           list.dataset.after = m.id;
         });
