@@ -7,8 +7,6 @@ page polls ``messages.json`` for the resident's new lines.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from ..cases import find_case, full_view, staff_can_see
 from ..catalog import get_catalog
 from ..db import get_session
 from ..errors import CaseStoreError
-from ..media.photos import MEDIA_REF_PREFIX, PHOTO_ID_PATTERN
+from ..media.photos import MEDIA_REF_IN_TEXT
 from ..models import Case, LiveChat, LiveChatMessage, StaffUser, utcnow
 from ..pages import INTAKE, PAGE_SECURITY_HEADERS, no_store, require_csrf, staff_required
 from . import filing, service
@@ -42,8 +40,6 @@ def _security_headers(response):
     return response
 
 MAX_REPLY = 2000
-# A stored photo's reference in a line, not a prefix of some longer word.
-_MEDIA_REF = re.compile(rf"\b{MEDIA_REF_PREFIX}({PHOTO_ID_PATTERN})(?![\w-])")
 
 
 def _chat(chat_id: int) -> LiveChat:
@@ -64,7 +60,7 @@ def message_parts(message: LiveChatMessage) -> list[dict]:
     if message.sender != "resident":
         return [{"text": message.text}]
     parts, start = [], 0
-    for match in _MEDIA_REF.finditer(message.text):
+    for match in MEDIA_REF_IN_TEXT.finditer(message.text):
         if match.start() > start:
             parts.append({"text": message.text[start:match.start()]})
         parts.append({"text": match.group(0),

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from ..authors import Author
 from ..cases import create_case
 from ..catalog import Catalog, Service
+from ..media.photos import free_photos_in
 from ..models import Activity, Case, LiveChat, StaffUser
 from ..validation import phone_of
 from .notify import case_filed_text, chat_language
@@ -64,7 +65,8 @@ def form_values(form: MultiDict, service: Service | None) -> dict[str, Any]:
     return values
 
 
-def _new_case_body(chat: LiveChat, values: dict[str, Any], service: Service | None) -> dict:
+def _new_case_body(chat: LiveChat, values: dict[str, Any], service: Service | None,
+                   photos: list[str]) -> dict:
     attributes = {}
     for attribute in service.attributes if service else ():
         picked = values["answers"].get(attribute.code)
@@ -85,6 +87,8 @@ def _new_case_body(chat: LiveChat, values: dict[str, Any], service: Service | No
     }
     if values["address"]:
         body["address"] = values["address"]
+    if photos:  # what the resident sent in the chat goes on the case (still private)
+        body["media_urls"] = photos
     if chat_language(chat):  # the case's notices in the language the resident chatted in
         body["language"] = chat_language(chat)
     try:
@@ -107,8 +111,9 @@ def file_case_from_chat(session: Session, catalog: Catalog, chat: LiveChat, agen
         if existing is not None:
             return existing, False
     service = catalog.service(values["service_code"]) if values["service_code"] else None
+    photos = free_photos_in(session, [m.text for m in chat.messages if m.sender == "resident"])
     case, created = create_case(
-        session, catalog, _new_case_body(chat, values, service),
+        session, catalog, _new_case_body(chat, values, service, photos),
         idempotency_key=f"live-chat-{chat.id}", idempotency_scope="live-chat",
         author=Author.staff(agent),
     )

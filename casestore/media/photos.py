@@ -32,6 +32,8 @@ MEDIA_REF_PREFIX = "media:"
 PHOTO_ID_PATTERN = r"[A-Za-z0-9_-]{32}"
 MEDIA_REF_PATTERN = rf"^{MEDIA_REF_PREFIX}{PHOTO_ID_PATTERN}$"
 _REF = re.compile(MEDIA_REF_PATTERN)
+# A stored photo's reference inside a line of text, not a prefix of some longer word.
+MEDIA_REF_IN_TEXT = re.compile(rf"\b{MEDIA_REF_PREFIX}({PHOTO_ID_PATTERN})(?![\w-])")
 _TOKEN = re.compile(rf"^{PHOTO_ID_PATTERN}$")
 
 
@@ -105,6 +107,18 @@ def _stored_count(session: Session, case: Case | None) -> int:
     return session.execute(
         select(func.count()).select_from(Photo).where(Photo.case_id == case.id)
     ).scalar_one()
+
+
+def free_photos_in(session: Session, texts: list[str]) -> list[str]:
+    """The ``media:<token>`` references in ``texts`` (a live chat's resident lines) whose
+    photos are stored and on no case yet, each once, in order, at most MEDIA_MAX_PER_CASE."""
+    tokens = list(dict.fromkeys(m.group(1) for text in texts
+                                for m in MEDIA_REF_IN_TEXT.finditer(text or "")))
+    if not tokens:
+        return []
+    free = set(session.execute(select(Photo.token).where(
+        Photo.token.in_(tokens), Photo.case_id.is_(None))).scalars())
+    return [media_ref(t) for t in tokens if t in free][:_max_per_case()]
 
 
 def check_attachable(session: Session, tokens: list[str], *, case: Case | None = None,

@@ -238,3 +238,38 @@ def test_an_agent_line_naming_a_photo_stays_plain_text(app):
                  page=f"/portal/live-chat/{chat_id}")
     lines = agent.http.get(f"/portal/live-chat/{chat_id}/messages.json").get_json()["messages"]
     assert lines[-1]["parts"] == [{"text": f"media:{token}"}]
+
+
+def test_the_photos_sent_in_the_chat_go_on_the_case_the_agent_files(app):
+    sender, first, second = "sms:+14045550312", _photo(app), _photo(app)
+    chat_id = _open(app, sender, details={"service_code": "pothole",
+                                          "location": "412 Boulevard SE"})
+    _resident_says(app, sender, f"Photo: media:{first}")
+    _resident_says(app, sender, f"another one\nPhoto: media:{second}\nPhoto: media:{first}")
+    case = _file_chat(app, sender, chat_id)
+    assert case.media_urls == [f"media:{first}", f"media:{second}"]
+    assert case.public_media == []
+
+
+def _file_chat(app, sender: str, chat_id: int) -> Case:
+    agent = _signed_in(app)
+    agent.submit(f"/portal/live-chat/{chat_id}/take", {}, page="/portal/live-chat")
+    agent.get(f"/portal/live-chat/{chat_id}")
+    filed = agent.submit(f"/portal/live-chat/{chat_id}/case", {
+        "service_code": "pothole", "description": "deep hole", "address": "412 Boulevard SE",
+        "attr-size": "large", "attr-in_travel_lane": "yes", "requester_phone": sender[4:]})
+    assert filed.status_code == 303
+    with session_for(app) as session:
+        return session.get(Case, session.get(LiveChat, chat_id).case_id)
+
+
+def test_a_photo_already_on_another_case_does_not_stop_the_filing(app):
+    sender, token = "sms:+14045550313", _photo(app)
+    first_chat = _open(app, sender)
+    _resident_says(app, sender, f"Photo: media:{token}")
+    assert _file_chat(app, sender, first_chat).media_urls == [f"media:{token}"]
+    _signed_in(app).submit(f"/portal/live-chat/{first_chat}/end", {},
+                           page=f"/portal/live-chat/{first_chat}")
+    second_chat = _open(app, sender)
+    _resident_says(app, sender, f"the same one again\nPhoto: media:{token}")
+    assert _file_chat(app, sender, second_chat).media_urls == []
