@@ -116,6 +116,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (webchat, sms, voice, telegram, messenger, health, livechat, delivery_status):
         app.register_blueprint(module.bp)
+    from channels.outage import ride_out_outages
+
+    ride_out_outages(app)
     cli.register(app)
 
     if app.config["RETRY_WORKER_THREAD"]:

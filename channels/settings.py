@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     # A Rasa turn slower than this is answered with the holding reply (providers
     # wait 15-20 s; we aim for 5 so a slow turn never costs a redelivery).
     "RASA_DEADLINE_SECONDS": 5.0,
+    # SMS and voice webhooks (Twilio never redelivers them, and gives up at 15 s)
+    # wait this long for an unreachable database before the outage answer.
+    "DATABASE_RIDE_OUT_SECONDS": 10.0,
     # How long a background Rasa call may take before the message is retried.
     "RASA_TIMEOUT_SECONDS": 60.0,
     "RETRY_WORKER_THREAD": True,
@@ -115,6 +118,7 @@ DEFAULTS: dict[str, Any] = {
 
 _FLOATS = {
     "RASA_DEADLINE_SECONDS",
+    "DATABASE_RIDE_OUT_SECONDS",
     "RASA_TIMEOUT_SECONDS",
     "RETRY_POLL_SECONDS",
     "RETRY_MAX_BACKOFF_SECONDS",

@@ -16,8 +16,9 @@ UNREACHABLE = "postgresql+psycopg2://nobody@127.0.0.1:1/none?connect_timeout=2"
 
 @pytest.fixture
 def down_app(channels_app):
-    """The channels app whose database has gone away after start-up."""
-    app = channels_app()
+    """The channels app whose database has gone away after start-up (and stays away:
+    SMS and voice give up at once instead of riding the outage out)."""
+    app = channels_app(DATABASE_RIDE_OUT_SECONDS=0.0)
     app.extensions["channels"]["engine"].dispose()
     app.extensions["channels"]["engine"] = sa.create_engine(UNREACHABLE)
     return app
@@ -54,3 +55,53 @@ def test_a_telegram_update_gets_503_so_telegram_delivers_it_again(down_app, api_
                                            headers=SECRET)
     assert response.status_code == 503
     assert api_recorder.calls("/sendMessage") == []
+
+
+def _unreachable_once(monkeypatch) -> list[str]:
+    """The inbox's first write finds the database gone, the next one finds it back."""
+    from channels import inbox
+
+    failures: list[str] = []
+    real_store = inbox.store
+
+    def store(incoming, app=None):
+        if not failures:
+            failures.append(incoming.provider_id)
+            raise sa.exc.OperationalError("INSERT INTO inbox_messages", {},
+                                          ConnectionRefusedError("connection refused"))
+        return real_store(incoming, app)
+
+    monkeypatch.setattr(inbox, "store", store)
+    return failures
+
+
+def test_a_text_sent_while_the_database_blinks_is_stored_and_answered(channels_app, fake_rasa,
+                                                                       monkeypatch):
+    app = channels_app()
+    failures = _unreachable_once(monkeypatch)
+    response = post_twilio(app.test_client(), "/sms", sms("pothole on oak st"))
+    assert len(failures) == 1
+    assert response.status_code == 200 and SMS_TEXT not in response.get_data(as_text=True)
+    assert [m["message"] for m in fake_rasa.received] == ["pothole on oak st"]
+
+
+def test_a_callers_words_while_the_database_blinks_reach_the_assistant(channels_app, fake_rasa,
+                                                                       monkeypatch):
+    app = channels_app()
+    failures = _unreachable_once(monkeypatch)
+    response = post_twilio(app.test_client(), "/voice/gather?turn=2",
+                           {**CALL, "SpeechResult": "there is a pothole on oak street"})
+    assert len(failures) == 1
+    assert response.status_code == 200 and "cannot take your call" not in response.get_data(
+        as_text=True)
+    assert [m["message"] for m in fake_rasa.received] == ["there is a pothole on oak street"]
+
+
+def test_web_chat_does_not_wait_it_resends_on_its_own(channels_app, monkeypatch):
+    app = channels_app()
+    failures = _unreachable_once(monkeypatch)
+    response = app.test_client().post("/webchat/messages", json={
+        "session_id": "s" * 32, "message_id": "m1", "text": "pothole on oak st"})
+    assert len(failures) == 1
+    assert response.status_code == 503 and response.headers["Retry-After"] == str(
+        RETRY_AFTER_SECONDS)
