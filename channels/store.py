@@ -163,9 +163,22 @@ def make_engine(url: str) -> sa.engine.Engine:
         @sa.event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _record):  # noqa: ANN001 - DB-API objects
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
-    Base.metadata.create_all(engine)
+    _create_tables(engine)
     _upgrade(engine)
     return engine
+
+
+def _create_tables(engine: sa.engine.Engine, attempts: int = 3) -> None:
+    """Create the missing tables. Every worker does this at start: on a new database two
+    can both find a table missing, and the slower CREATE then fails ("already exists");
+    looking again finds it made."""
+    for attempt in range(1, attempts + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == attempts:
+                raise
 
 
 def session(engine: sa.engine.Engine) -> Session:
