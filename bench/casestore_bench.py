@@ -12,8 +12,8 @@ network):
 
 and prints the query plans of the hot queries.
 
-    .venv/bin/python bench/casestore_bench.py --cases 100000                       # SQLite
-    .venv/bin/python bench/casestore_bench.py --cases 100000 --postgresql          # PostgreSQL
+    .venv-apps/bin/python bench/casestore_bench.py --cases 100000                       # SQLite
+    .venv-apps/bin/python bench/casestore_bench.py --cases 100000 --postgresql          # PostgreSQL
 Options: --creates 1000 --lookups 2000 --keep (do not drop the database).
 """
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.extension import LimitDecorator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth import bearer_token, is_service_token
@@ -133,6 +132,23 @@ def init_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
+def _decorator(limiter: Limiter, mark: LimitMark) -> Callable[[Callable], Callable]:
+    """Return Flask-Limiter's decorator for ``mark`` (its public API only)."""
+    options = {"key_func": mark.key, "methods": list(mark.methods),
+               "exempt_when": mark.exempt_when}
+    if mark.scope is None:
+        return limiter.limit(mark.limit, **options)
+    try:
+        return limiter.shared_limit(mark.limit, mark.scope, **options)
+    except TypeError:
+        # Flask-Limiter 2.9's shared_limit takes no methods. The apps run on 4.x; 2.9 is
+        # only in the assistant's environment, whose tests run a case store in-process.
+        from flask_limiter.extension import LimitDecorator
+
+        return LimitDecorator(limiter, mark.limit, mark.key, shared=True, scope=mark.scope,
+                              methods=mark.methods, exempt_when=mark.exempt_when)
+
+
 def init_limits(app: Flask) -> Limiter:
     """Give ``app`` its limiter and apply every limit its views declared."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
@@ -144,10 +160,8 @@ def init_limits(app: Flask) -> Limiter:
     limiter.init_app(app)
     for endpoint, view in list(app.view_functions.items()):
         for mark in getattr(view, _MARKS, ()):
-            view = LimitDecorator(
-                limiter, mark.limit, mark.key, shared=mark.scope is not None, scope=mark.scope,
-                methods=mark.methods, exempt_when=mark.exempt_when,
-            )(view)
+            # The public decorators only (the decorator class moved between releases).
+            view = _decorator(limiter, mark)(view)
         app.view_functions[endpoint] = view
     app.extensions["casestore.limiter"] = limiter
     return limiter

@@ -3,7 +3,7 @@
 The graph is read from the source (every ``import`` in channels/*.py, late ones
 inside functions included, ``if TYPE_CHECKING:`` blocks left out), so a loop
 hidden behind a late import fails here too. Run it alone with
-``.venv/bin/python -m pytest tests/channels/test_import_graph.py -q``.
+``.venv-apps/bin/python -m pytest tests/channels/test_import_graph.py -q``.
 """
 
 from __future__ import annotations
