@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .logs import configure_logging
 
-    configure_logging()
+    configure_logging(fmt=app.config["LOG_FORMAT"])
     db.init_app(app)
 
     from .hygiene import init_hygiene
@@ -85,6 +85,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     def healthz():
         ok = db.database_ok()
         return jsonify({"status": "ok" if ok else "database unreachable"}), 200 if ok else 503
+
+    from .metrics import init_metrics
+
+    init_metrics(app)  # GET /metrics, and every request counted (docs/operations.md)
 
     from .cli import register_cli
 

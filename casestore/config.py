@@ -105,6 +105,12 @@ DEFAULTS: dict[str, Any] = {
     # Largest photo accepted (bytes), and stored photos one case may have.
     "MEDIA_MAX_BYTES": 10 * 1024 * 1024,
     "MEDIA_MAX_PER_CASE": 5,
+    # Log lines on stderr: "json" (one object per line, for a log collector) or "text"
+    # (key=value, for a terminal). Shared with the channels and the assistant.
+    "LOG_FORMAT": "json",
+    # When set, GET /metrics answers only "Authorization: Bearer <this>" (the scraper's);
+    # unset, it answers anyone who reaches it (the proxy must not route it: docs).
+    "METRICS_TOKEN": None,
 }
 
 ENV_NAMES: dict[str, str] = {
@@ -152,7 +158,7 @@ def _coerce(key: str, raw: str) -> Any:
         return parse_bool(raw)
     if key in _URLS:
         return raw.rstrip("/")
-    if key in ("SMTP_SECURITY", "GEOCODER"):
+    if key in ("SMTP_SECURITY", "GEOCODER", "LOG_FORMAT"):
         return raw.strip().lower()
     return raw
 

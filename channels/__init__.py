@@ -22,7 +22,6 @@ app, ``handlers`` (the local handler chain).
 from __future__ import annotations
 
 import concurrent.futures as cf
-import logging
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -31,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from channels import deliveries  # noqa: F401 - its tables must exist before make_engine
 from channels.deadlines import make_send_pool
+from channels.logs import configure_logging
 from channels.settings import load_settings
 from channels.store import make_engine
 
@@ -56,7 +56,7 @@ def _base_app(test_config: dict[str, Any] | None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(load_settings(test_config))
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(fmt=app.config["LOG_FORMAT"])
     app.extensions["channels"] = {
         "engine": _engine(app.config["CHANNELS_DATABASE_URL"]),
         # Rasa calls run here so a slow one can outlive the webhook's deadline.
@@ -120,6 +120,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     ride_out_outages(app)
     cli.register(app)
+    from channels.metrics import init_metrics
+
+    init_metrics(app, "public")  # GET /metrics; requests and failed sends counted
 
     if app.config["RETRY_WORKER_THREAD"]:
         from channels.retry import start_thread
@@ -136,4 +139,7 @@ def create_internal_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(internal.bp)
     app.register_blueprint(deadletters.bp)
+    from channels.metrics import init_metrics
+
+    init_metrics(app, "internal")
     return app

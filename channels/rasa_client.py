@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from channels.deadlines import timed_request
+from channels.metrics import count_rasa_failure
 
 log = logging.getLogger(__name__)
 _session = requests.Session()  # kept connections: a turn must not pay for a new one
@@ -110,20 +111,26 @@ def send_to_rasa(
             connect=connect_timeout, read=timeout, deadline=timeout,
         )
     except requests.ConnectionError as exc:
+        count_rasa_failure("unreachable")
         raise TurnError("rasa unreachable", down=True) from exc
     except requests.Timeout as exc:
+        count_rasa_failure("timeout")
         raise TurnError("rasa timed out") from exc
     if response.status_code >= 500:
+        count_rasa_failure("error_status")
         raise TurnError(f"rasa answered {response.status_code}", down=True)
     if response.status_code != 200:
+        count_rasa_failure("error_status")
         raise TurnError(f"rasa answered {response.status_code}")
     try:
         body = response.json()
     except ValueError as exc:
+        count_rasa_failure("bad_answer")
         raise TurnError("rasa answered no JSON") from exc
     raw = body if isinstance(body, list) else []
     messages = normalise_messages(raw)
     if not messages:  # a language marker alone is still nothing to say
+        count_rasa_failure("empty")
         raise TurnError("rasa answered nothing")
     return Turn(messages, reply_language(raw))
 

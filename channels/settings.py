@@ -114,6 +114,11 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_REPLY_WINDOW_HOURS": 72.0,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SMS_SEGMENT_CHARS": 600,
+    # Log lines on stderr: "json" (one object per line) or "text" (key=value, a terminal's).
+    "LOG_FORMAT": "json",
+    # When set, GET /metrics (both apps) answers only "Authorization: Bearer <this>";
+    # empty, it answers whoever reaches it (the proxy must not route it).
+    "METRICS_TOKEN": "",
 }
 
 _FLOATS = {
@@ -140,6 +145,8 @@ _BOOLS = {"RETRY_WORKER_THREAD", "CHANNELS_COOKIE_SECURE"}
 
 
 def _coerce(name: str, raw: str) -> Any:
+    if name == "LOG_FORMAT":
+        return raw.strip().lower()
     if name in _FLOATS:
         return float(raw)
     if name in _INTS:

@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from bot.actions import settings
+from bot.actions.metrics import count_casestore_failure
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def _timeout() -> float:
 
 
 def _token() -> str:
-    token = settings.current().CASESTORE_SERVICE_TOKEN
+    token = settings.presented_token(settings.current().CASESTORE_SERVICE_TOKEN)
     if not token:
         path = Path(settings.current().CASESTORE_TOKEN_FILE)
         if path.is_file():
@@ -110,6 +111,7 @@ def request(
         logger.warning(
             "case store unreachable: %s %s (%s)", method, path.split("?")[0], type(exc).__name__
         )
+        count_casestore_failure("unreachable")
         raise CaseStoreUnavailableError(type(exc).__name__) from exc
     try:
         body = response.json()
@@ -117,6 +119,7 @@ def request(
         body = None
     if response.status_code >= 500:
         logger.warning("case store error %s on %s %s", response.status_code, method, path)
+        count_casestore_failure("server_error")
         raise CaseStoreUnavailableError(f"HTTP {response.status_code}")
     if response.status_code >= 400:
         body = body if isinstance(body, dict) else {}

@@ -5,8 +5,11 @@
 ``ACTIONS_HOST`` (default 127.0.0.1: only Rasa, on the same machine, may call
 it; the action server has no authentication) and ``ACTIONS_PORT`` (default
 5055). ``LOG_LEVEL`` defaults to INFO, at which no resident text or contact
-detail is logged. rasa-sdk 3.6's own CLI cannot choose the interface, so the
-app is built with ``rasa_sdk.endpoint.create_app`` and run here.
+detail is logged; ``LOG_FORMAT`` (default json) gives one JSON object per line
+on stderr (bot/logs.py), ``text`` key=value lines. rasa-sdk 3.6's own CLI
+cannot choose the interface, so the app is built with
+``rasa_sdk.endpoint.create_app`` and run here, with ``GET /metrics`` beside
+``/webhook`` (bot/actions/metrics.py).
 
 Once the server is up it also runs the queued-report worker
 (``bot.actions.filing_worker``: reports confirmed while the case store was
@@ -25,10 +28,9 @@ def main() -> None:
     from bot.actions.settings import current as current_settings
 
     current = current_settings()
-    logging.basicConfig(
-        level=current.LOG_LEVEL.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_logging
+
+    configure_logging(current.LOG_LEVEL, current.LOG_FORMAT)
     # Imported here so `python -m bot.actions.serve --help`-style tooling stays light.
     from rasa_sdk.endpoint import create_app
 
@@ -36,6 +38,9 @@ def main() -> None:
     from bot.actions.filing_worker import run_worker
 
     app = create_app("bot.actions", cors_origins=None)
+    from bot.actions.metrics import init_metrics
+
+    init_metrics(app)  # GET /metrics; every action run counted by name
     tasks: list[asyncio.Task] = []
 
     async def start_worker(_app, loop) -> None:  # noqa: ANN001 - Sanic's listener signature

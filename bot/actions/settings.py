@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "ACTIONS_PORT": 5055,
     # At INFO no resident text or contact detail is logged.
     "LOG_LEVEL": "INFO",
+    # Log lines on stderr: "json" (one object per line) or "text" (key=value); Rasa's
+    # launcher (bot/serve_rasa.py) reads the same variable.
+    "LOG_FORMAT": "json",
+    # When set, GET /metrics answers only "Authorization: Bearer <this>".
+    "METRICS_TOKEN": "",
 }
 
 _FLOATS = {"CASESTORE_TIMEOUT", "CATALOG_TTL", "PENDING_POLL_SECONDS",
@@ -77,6 +82,8 @@ class Settings:
     ACTIONS_HOST: str
     ACTIONS_PORT: int
     LOG_LEVEL: str
+    LOG_FORMAT: str
+    METRICS_TOKEN: str
 
 
 def _coerce(name: str, raw: str) -> Any:
@@ -86,6 +93,8 @@ def _coerce(name: str, raw: str) -> Any:
         return int(raw)
     if name in _URLS:
         return raw.rstrip("/")
+    if name == "LOG_FORMAT":
+        return raw.strip().lower()
     return raw.strip()
 
 
@@ -111,3 +120,13 @@ def current() -> Settings:
         if _cached is None or _cached[0] != key:
             _cached = (key, load())
         return _cached[1]
+
+
+def presented_token(setting: str) -> str:
+    """The value of a token setting to present: the first of its comma-separated values.
+
+    While a token is rotated its setting holds the new value and the old one
+    (``new,old``): the receiver accepts both, the action server sends the new one
+    (docs/operations.md, *Rotate secrets*).
+    """
+    return next((part.strip() for part in setting.split(",") if part.strip()), "")

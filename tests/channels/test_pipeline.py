@@ -19,8 +19,10 @@ def test_create_app_declares_the_local_handlers_in_their_order(channels_app):
 
 def test_create_app_sets_the_sender_on_both_apps(channels_app):
     app = channels_app()
-    assert app.extensions["channels"]["send"] is outbound.deliver
-    assert channels_app.internal(app).extensions["channels"]["send"] is outbound.deliver
+    # The sender is outbound.deliver, wrapped to count failed sends (channels/metrics.py).
+    assert app.extensions["channels"]["send"].__wrapped__ is outbound.deliver
+    assert channels_app.internal(app).extensions["channels"]["send"].__wrapped__ is (
+        outbound.deliver)
 
 
 def test_two_apps_in_one_process_have_their_own_handler_chains(channels_app, fake_rasa):
