@@ -11,6 +11,9 @@ checks ``Authorization: Bearer <RASA_WEBHOOK_TOKEN>`` in constant time:
   ``WWW-Authenticate: Bearer``;
 - a wrong secret: ``403``.
 
+While the secret is rotated the variable holds several, comma-separated
+(``new,old``), and each is accepted (docs/operations.md, *Rotate secrets*).
+
 Nothing of the request (body, sender) is read or logged before the check.
 The secret comes from the Rasa process's environment (``bot/serve_rasa.py``
 puts it there), never from ``credentials.yml``: Rasa leaves a missing
@@ -43,7 +46,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_response_check
+from bot import action_response_check, event_types, kept_connections
 
 # sender -> the language slot of its tracker as last saved; taken by the turn's reply.
 # Bounded: trackers saved outside the webhook (the HTTP API) are never taken.
@@ -58,12 +61,14 @@ class SecuredRestInput(RestInput):
     """``rest`` channel that answers 401/403 unless the request carries the shared secret."""
 
     def __init__(self, secret: str) -> None:
-        if len(secret) < MIN_SECRET_LENGTH:
+        # One secret, or while it is rotated several, comma-separated: any is accepted.
+        secrets = [part.strip() for part in secret.split(",") if part.strip()]
+        if not secrets or any(len(part) < MIN_SECRET_LENGTH for part in secrets):
             raise ValueError(
                 f"{SECRET_VARIABLE} must be set to a secret of at least "
                 f"{MIN_SECRET_LENGTH} characters"
             )
-        self._secret = secret.encode()
+        self._secrets = [part.encode() for part in secrets]
 
     @classmethod
     def name(cls) -> str:
@@ -75,9 +80,13 @@ class SecuredRestInput(RestInput):
         """Build the channel; the secret is read from the environment (see the module doc).
 
         Rasa builds its channels once, at start, in its own process: the place to
-        install the action-answer check that is built once (bot.action_response_check).
+        install the action-answer check that is built once (bot.action_response_check),
+        the table of event types (bot.event_types) and the kept connections to the
+        action server (bot.kept_connections).
         """
         action_response_check.install()
+        event_types.install()
+        kept_connections.install()
         return cls(os.environ.get(SECRET_VARIABLE, ""))
 
     def check(self, authorization: str | None) -> int | None:
@@ -85,8 +94,11 @@ class SecuredRestInput(RestInput):
         scheme, _, given = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
             return 401
-        # compare_digest: the time taken must not tell how much of a guess was right.
-        return None if hmac.compare_digest(given.strip().encode(), self._secret) else 403
+        # compare_digest, against every value: the time taken must not tell how much of
+        # a guess was right, nor which value it was.
+        matches = [hmac.compare_digest(given.strip().encode(), secret)
+                   for secret in self._secrets]
+        return None if any(matches) else 403
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]

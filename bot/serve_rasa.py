@@ -6,7 +6,8 @@ Rasa's YAML substitutes ``${VAR}`` only in unquoted scalars and has no
 defaults, so the endpoints file is written here from the environment instead:
 
 - ``ACTION_ENDPOINT_URL`` (default ``http://localhost:5055/webhook``)
-- ``TRACKER_STORE_URL`` (SQLAlchemy URL; default a SQLite file under ``var/``) -> SQLTrackerStore
+- ``TRACKER_STORE_URL`` (SQLAlchemy URL; default a SQLite file under ``var/``) -> Rasa's
+  SQLTrackerStore, run off the event loop (``bot.tracker_store.ThreadedSQLTrackerStore``)
 - ``REDIS_URL`` (when set) -> RedisLockStore, so replicas share conversation locks
 - ``RASA_HOST`` / ``RASA_PORT`` (default 127.0.0.1:5005), ``RASA_MODEL``
   (default ``models/atl311.tar.gz``), ``RASA_AUTH_TOKEN`` (default: ``var/rasa_token``,
@@ -16,6 +17,10 @@ defaults, so the endpoints file is written here from the environment instead:
   named in ``credentials.yml``) requires as ``Authorization: Bearer``. It is a
   different secret from the API token, so the channels app, which needs only
   the webhook, cannot read or rewrite conversations through the API.
+- ``LOG_FORMAT`` (default ``json``): Rasa's lines as one JSON object each on
+  stderr, like every other process: the process becomes ``python -m bot.logs``
+  with the same arguments, which replaces Rasa's logging set-up and then runs
+  Rasa's CLI. With ``text`` it becomes ``rasa run`` itself, with Rasa's own lines.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Rasa's SQL tracker store with its database work off the event loop (bot/tracker_store.py).
+TRACKER_STORE_TYPE = "bot.tracker_store.ThreadedSQLTrackerStore"
+
+
 def tracker_store_config(url: str) -> dict:
-    """Return Rasa's SQLTrackerStore settings for a SQLAlchemy URL."""
+    """Return the SQL tracker store's settings for a SQLAlchemy URL."""
     parsed = make_url(url)
     dialect = parsed.get_backend_name()
     if dialect == "sqlite":
@@ -41,9 +50,9 @@ def tracker_store_config(url: str) -> dict:
         if not path.is_absolute():
             path = ROOT / path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(path)}
     config = {
-        "type": "SQL",
+        "type": TRACKER_STORE_TYPE,
         "dialect": dialect,
         "url": parsed.host or "localhost",
         "db": parsed.database,
@@ -152,8 +161,17 @@ def main() -> None:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     # The secured REST channel reads its secret from the environment it starts in.
     env["RASA_WEBHOOK_TOKEN"] = webhook_token(env)
+    argv = launch_command(env, endpoints_file)
+    os.execve(argv[0], argv, env)  # noqa: S606 - exec of our own venv's Python, fixed argv
+
+
+def launch_command(env: dict[str, str], endpoints_file: Path) -> list[str]:
+    """The command this process becomes: ``command()``, through bot/logs.py unless
+    ``LOG_FORMAT`` is ``text`` (bot/logs.py replaces Rasa's logging, then runs its CLI)."""
     argv = command(env, endpoints_file)
-    os.execve(argv[0], argv, env)  # noqa: S606 - exec of our own venv's rasa, fixed argv
+    if (env.get("LOG_FORMAT", "json").strip().lower() or "json") == "text":
+        return argv
+    return [sys.executable, "-m", "bot.logs", *argv[1:]]
 
 
 if __name__ == "__main__":
