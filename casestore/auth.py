@@ -123,6 +123,15 @@ def sha256_hex(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def token_values(value: str | None) -> list[str]:
+    """The values of a token setting: one, or while it is rotated several, comma-separated.
+
+    Whoever presents the token sends the first; whoever checks it accepts any
+    (docs/operations.md, *Rotate secrets*).
+    """
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
 def service_token_path() -> Path:
     """Return where ``init`` keeps the generated service token."""
     return Path(current_app.config["VAR_DIR"]) / "service_token"
@@ -203,9 +212,13 @@ def bearer_token() -> str | None:
 
 
 def is_service_token(token: str | None) -> bool:
-    """Compare ``token`` with the service token in constant time."""
-    expected = service_token()
-    return bool(token and expected) and hmac.compare_digest(token.encode(), expected.encode())
+    """Compare ``token`` with the service token (each of its values) in constant time."""
+    if not token:
+        return False
+    # Every value is compared, so the time taken does not tell which one matched.
+    matches = [hmac.compare_digest(token.encode(), expected.encode())
+               for expected in token_values(service_token())]
+    return any(matches)
 
 
 def start_staff_session(user: StaffUser) -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 import requests
 from flask import current_app
 
+from casestore.auth import token_values
+
 # Connect and read timeouts. A send may wait for a provider's API behind the channels
 # app; the dead-letter page must answer within seconds even when the channels app hangs.
 SEND_TIMEOUT = (3, 15)
@@ -41,9 +43,9 @@ class ChannelsUnavailableError(Exception):
 def channels_internal_token() -> str:
     """The bearer for the channels' internal app: CHANNELS_INTERNAL_TOKEN, else the
     file ``init`` made. Not the service token: one token per caller and direction."""
-    configured = current_app.config.get("CHANNELS_INTERNAL_TOKEN")
+    configured = token_values(current_app.config.get("CHANNELS_INTERNAL_TOKEN"))
     if configured:
-        return configured
+        return configured[0]  # while it is rotated, the new value comes first
     path = Path(current_app.config["VAR_DIR"]) / "channels_internal_token"
     return path.read_text().strip() if path.is_file() else ""
 

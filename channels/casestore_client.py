@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from flask import Flask
 
+from channels import tokens
 from channels.deadlines import timed_request
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def _call(
     app: Flask, method: str, path: str, extra_headers: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    headers = {"Authorization": f"Bearer {app.config['CASESTORE_SERVICE_TOKEN']}",
+    token = tokens.presented(app.config["CASESTORE_SERVICE_TOKEN"])
+    headers = {"Authorization": f"Bearer {token}",
                **(extra_headers or {})}
     try:
         response = timed_request(

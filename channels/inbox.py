@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import i18n, media, senders
+from channels import i18n, media, senders, tokens
 from channels.errors import SendError
 from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
@@ -219,7 +219,7 @@ def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:
             metadata = {"message_id": row.provider_id, "channel": row.channel, **(row.meta or {})}
             turn = send_to_rasa(
                 app.config["RASA_URL"],
-                app.config["RASA_WEBHOOK_TOKEN"],
+                tokens.presented(app.config["RASA_WEBHOOK_TOKEN"]),
                 row.sender,
                 row.text,
                 metadata,

@@ -32,7 +32,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from channels import channel_address, deliveries, senders
+from channels import channel_address, deliveries, senders, tokens
 from channels.channel_address import channel_of
 from channels.delivery_status import status_callback_url
 from channels.errors import SendError
@@ -45,12 +45,11 @@ _DEDUPE_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 
 
 def authorised(*settings: str) -> bool:
-    """True when the request's bearer is the token of one of the named settings."""
+    """True when the request's bearer is a token (any value) of one of the named settings."""
     given = request.headers.get("Authorization", "").encode()
     matches = [
         hmac.compare_digest(given, f"Bearer {token}".encode())
-        for token in (current_app.config.get(name) or "" for name in settings)
-        if token
+        for name in settings for token in tokens.values(current_app.config.get(name))
     ]
     return any(matches)
 

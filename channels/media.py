@@ -41,7 +41,7 @@ import sqlalchemy as sa
 import telegram.error
 from flask import Flask
 
-from channels import casestore_client, telegram_api
+from channels import casestore_client, telegram_api, tokens
 from channels.rasa_client import TurnError
 from channels.store import InboxMessage, session
 
@@ -127,7 +127,7 @@ def fetch(app: Flask, channel: str, url: str) -> bytes:
     auth = None
     if channel in ("sms", "whatsapp") and config["TWILIO_ACCOUNT_SID"] and \
             config["TWILIO_AUTH_TOKEN"]:
-        auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+        auth = (config["TWILIO_ACCOUNT_SID"], tokens.presented(config["TWILIO_AUTH_TOKEN"]))
     timeout = (config["OUTBOUND_CONNECT_TIMEOUT_SECONDS"], config["OUTBOUND_READ_TIMEOUT_SECONDS"])
     until = time.monotonic() + FETCH_DEADLINE_SECONDS
     for hop in range(MAX_REDIRECTS + 1):

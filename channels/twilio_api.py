@@ -15,6 +15,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from channels import tokens
 from channels.deadlines import call_timeouts
 from channels.errors import SendError
 
@@ -22,15 +23,21 @@ log = logging.getLogger(__name__)
 
 
 def signature_valid() -> bool:
-    """Check X-Twilio-Signature against PUBLIC_BASE_URL + the path, as Twilio signed it."""
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    """Check X-Twilio-Signature against PUBLIC_BASE_URL + the path, as Twilio signed it.
+
+    While the auth token is rotated (Twilio's secondary token promoted), the setting
+    holds both, comma-separated, and a signature by either is good.
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
+    auth_tokens = tokens.values(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not auth_tokens or not signature:
         return False
     # Behind a proxy the app sees an internal URL; Twilio signed the public one.
     url = current_app.config["PUBLIC_BASE_URL"] + request.full_path.rstrip("?")
+    params = request.form.to_dict(flat=True)
     try:
-        return RequestValidator(token).validate(url, request.form.to_dict(flat=True), signature)
+        return any([RequestValidator(token).validate(url, params, signature)
+                    for token in auth_tokens])
     except (TypeError, ValueError, KeyError):
         return False
 
@@ -88,7 +95,8 @@ def _client(app: Flask) -> Client:
     if client is None:
         http = _TimedHttpClient(app.config["OUTBOUND_CONNECT_TIMEOUT_SECONDS"],
                                 app.config["OUTBOUND_READ_TIMEOUT_SECONDS"])
-        client = Client(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
+        client = Client(app.config["TWILIO_ACCOUNT_SID"],
+                        tokens.presented(app.config["TWILIO_AUTH_TOKEN"]),
                         http_client=http)
         client.api.base_url = app.config["TWILIO_API_BASE_URL"]
         app.extensions["channels"]["twilio_client"] = client

@@ -80,7 +80,7 @@ def channels_token() -> str:
     case store's: one token per caller.
     """
     # Read per call: operators may rotate it without restarting the action server.
-    token = settings.current().ACTIONS_CHANNELS_TOKEN
+    token = settings.presented_token(settings.current().ACTIONS_CHANNELS_TOKEN)
     path = pending.ROOT / "var" / "actions_channels_token"
     if not token and path.is_file():
         token = path.read_text().strip()
