@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import itertools
+import json
 import os
 import re
 import secrets
@@ -41,15 +44,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from tests.faults.supervised import BIN, REPO, Supervised, answers
+from tests.faults.supervised import REPO, Supervised, answers
 from tests.fixtures.channels import ApiRecorder, TcpProxy
 from tests.fixtures.database import create_postgres_database, drop_postgres_database
+from tests.fixtures.envs import bin_dir
 from tests.fixtures.smtp import SmtpServer
 from tests.fixtures.stack import free_port
 
@@ -57,6 +61,8 @@ TWILIO_TOKEN = "fault-suite-twilio-token"
 TWILIO_SID = "AC" + "f" * 32
 TELEGRAM_TOKEN = "525252:FAULT-suite-token"
 TELEGRAM_SECRET = "fault-suite-telegram-secret"
+MESSENGER_PAGE_ID = "311000311"
+MESSENGER_APP_SECRET = "fault-suite-messenger-secret"
 # Every fault in turn: the processes (kill -9, supervisord restarts them), then the
 # servers they depend on (each away for OUTAGE_SECONDS), then the providers.
 PROCESS_FAULTS = ("rasa", "actions", "casestore", "notifier", "channels", "channels-internal")
@@ -182,6 +188,16 @@ def _wait(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(0.25)
 
 
+class Service(Protocol):
+    """What residents, probes and the ledger need of a running service: the fault rig's
+    ``Rig``, or the replica rig's cluster (tests/replicas/cluster.py)."""
+
+    urls: dict[str, str]  # "channels": where residents' providers post
+    databases: dict[str, str]  # "channels" (inbox), "cases" (cases, outbox)
+    recorder: ApiRecorder  # Twilio's and Telegram's APIs
+    smtp: SmtpServer
+
+
 @dataclass
 class Rig:
     """Everything the suite started, and how to reach it."""
@@ -226,6 +242,63 @@ class Rig:
         self.admin.dispose()
 
 
+def service_env(workdir: Path, databases: dict[str, str], urls: dict[str, str],
+                redis_url: str, twilio_url: str, recorder_url: str,
+                smtp_port: int) -> dict[str, str]:
+    """The environment every process of a rig shares: fresh secrets, the databases
+    (``cases``, ``channels``, ``tracker``, ``actions``), where each process reaches the
+    others (``urls``: casestore, channels, channels-internal, rasa, actions), the
+    providers' stand-ins (Twilio's API at ``twilio_url``, Telegram's and Messenger's at
+    ``recorder_url``), and short polls and backoff caps so a run takes minutes.
+    Ports and binds are the caller's."""
+    tokens = {name: secrets.token_urlsafe(18) for name in
+              ("CASESTORE_SERVICE_TOKEN", "CASESTORE_SECRET_KEY", "RASA_AUTH_TOKEN",
+               "RASA_WEBHOOK_TOKEN", "CHANNELS_INTERNAL_TOKEN", "ACTIONS_CHANNELS_TOKEN")}
+    drop = ("REDIS_URL", "DATABASE_URL", "TRACKER_STORE_URL", "CHANNELS_DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(tokens)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_RUNTIME_DIR": str(workdir),
+        "DATABASE_URL": databases["cases"],
+        "TRACKER_STORE_URL": databases["tracker"],
+        "CHANNELS_DATABASE_URL": databases["channels"],
+        "ACTIONS_DATABASE_URL": databases["actions"],
+        "REDIS_URL": redis_url,
+        "CASESTORE_URL": urls["casestore"],
+        "CASESTORE_VAR_DIR": str(workdir / "casestore-var"),
+        "CHANNELS_URL": urls["channels"],
+        "CHANNELS_INTERNAL_URL": urls["channels-internal"],
+        "RASA_URL": urls["rasa"],
+        "ACTION_ENDPOINT_URL": f"{urls['actions']}/webhook",
+        "PUBLIC_BASE_URL": urls["channels"],
+        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_FROM_NUMBER": "+14045550000", "TWILIO_API_BASE_URL": twilio_url,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": recorder_url,
+        "MESSENGER_PAGE_TOKEN": "fault-suite-page-token",
+        "MESSENGER_APP_SECRET": MESSENGER_APP_SECRET,
+        "MESSENGER_VERIFY_TOKEN": "fault-suite-verify-token",
+        "MESSENGER_API_BASE_URL": recorder_url,
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+        "MAIL_FROM": "ATL311 <no-reply@atl311.example.org>",
+        # Short polls and backoff caps so the run stays within minutes.
+        "NOTIFIER_POLL_SECONDS": "0.5", "RETRY_POLL_SECONDS": "0.3",
+        "RETRY_MAX_BACKOFF_SECONDS": "2", "RASA_DEADLINE_SECONDS": "10",
+        # The backoff is capped at 2 s instead of 300 s: the attempts before a dead letter
+        # are raised to match, so a message still has minutes (not 20 s) of retries, as
+        # it has with the defaults (10 attempts over about a quarter of an hour).
+        "INBOX_MAX_ATTEMPTS": "200",
+        "PENDING_POLL_SECONDS": "0.5", "PENDING_RETRY_SECONDS": "1",
+        "CASESTORE_LOOKUP_RATE_LIMIT": "10000 per minute",
+        "CASESTORE_OPEN311_LIST_RATE_LIMIT": "10000 per minute",
+        "WEBCHAT_RATE_LIMIT": "10000 per minute",
+        "LIVECHAT_HOURS": "daily 00:00-24:00",
+        "SESSION_COOKIE_SECURE": "false", "CHANNELS_COOKIE_SECURE": "false",
+    })
+    return env
+
+
 def start_rig(workdir: Path, admin_url: str) -> Rig:
     """Start the whole service from the Procfile on fresh PostgreSQL databases."""
     model = REPO / "models" / "atl311.tar.gz"
@@ -248,14 +321,8 @@ def start_rig(workdir: Path, admin_url: str) -> Rig:
     ports = {name: free_port() for name in
              ("casestore", "channels", "channels-internal", "actions", "rasa")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    tokens = {name: secrets.token_urlsafe(18) for name in
-              ("CASESTORE_SERVICE_TOKEN", "CASESTORE_SECRET_KEY", "RASA_AUTH_TOKEN",
-               "RASA_WEBHOOK_TOKEN", "CHANNELS_INTERNAL_TOKEN")}
-    drop = ("REDIS_URL", "DATABASE_URL", "TRACKER_STORE_URL", "CHANNELS_DATABASE_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(tokens)
+    env = service_env(workdir, databases, urls, redis.url, twilio.url, recorder.url, smtp.port)
     env.update({
-        "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "BIND_HOST": "127.0.0.1",
         "CASESTORE_PORT": str(ports["casestore"]), "CASESTORE_WORKERS": "2",
         "CHANNELS_PORT": str(ports["channels"]), "CHANNELS_THREADS": "8",
@@ -263,41 +330,9 @@ def start_rig(workdir: Path, admin_url: str) -> Rig:
         "CHANNELS_INTERNAL_PORT": str(ports["channels-internal"]),
         "ACTIONS_HOST": "127.0.0.1", "ACTIONS_PORT": str(ports["actions"]),
         "RASA_HOST": "127.0.0.1", "RASA_PORT": str(ports["rasa"]),
-        "RASA_RUNTIME_DIR": str(workdir),
-        "DATABASE_URL": databases["cases"],
-        "TRACKER_STORE_URL": databases["tracker"],
-        "CHANNELS_DATABASE_URL": databases["channels"],
-        "ACTIONS_DATABASE_URL": databases["actions"],
-        "REDIS_URL": redis.url,
-        "CASESTORE_URL": urls["casestore"],
-        "CASESTORE_VAR_DIR": str(workdir / "casestore-var"),
-        "CHANNELS_URL": urls["channels"],
-        "CHANNELS_INTERNAL_URL": urls["channels-internal"],
-        "RASA_URL": urls["rasa"],
-        "ACTION_ENDPOINT_URL": f"{urls['actions']}/webhook",
-        "PUBLIC_BASE_URL": urls["channels"],
-        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "TWILIO_FROM_NUMBER": "+14045550000", "TWILIO_API_BASE_URL": twilio.url,
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": recorder.url,
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
-        "MAIL_FROM": "ATL311 <no-reply@atl311.example.org>",
-        # Short polls and backoff caps so the run stays within minutes.
-        "NOTIFIER_POLL_SECONDS": "0.5", "RETRY_POLL_SECONDS": "0.3",
-        "RETRY_MAX_BACKOFF_SECONDS": "2", "RASA_DEADLINE_SECONDS": "10",
-        # The backoff is capped at 2 s instead of 300 s: the attempts before a dead letter
-        # are raised to match, so a message still has minutes (not 20 s) of retries, as
-        # it has with the defaults (10 attempts over about a quarter of an hour).
-        "INBOX_MAX_ATTEMPTS": "200",
-        "PENDING_POLL_SECONDS": "0.5", "PENDING_RETRY_SECONDS": "1",
-        "CASESTORE_LOOKUP_RATE_LIMIT": "10000 per minute",
-        "CASESTORE_OPEN311_LIST_RATE_LIMIT": "10000 per minute",
-        "WEBCHAT_RATE_LIMIT": "10000 per minute",
-        "LIVECHAT_HOURS": "daily 00:00-24:00",
-        "SESSION_COOKIE_SECURE": "false", "CHANNELS_COOKIE_SECURE": "false",
     })
-    subprocess.run([str(BIN / "flask"), "--app", "casestore", "init"], cwd=REPO, env=env,
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run([str(bin_dir("apps") / "flask"), "--app", "casestore", "init"], cwd=REPO,
+                   env=env, check=True, capture_output=True, timeout=180)
     supervised = Supervised(workdir, env)
     rig = Rig(workdir, supervised, env, urls, databases, admin, recorder, twilio, smtp, redis,
               created)
@@ -325,6 +360,8 @@ class Sent:
     phase: str = "steady"  # the fault under way when it was sent
     accepted: bool = False  # the webhook answered 2xx (at some attempt)
     heard: bool = False  # the resident saw a real (not holding) reply to it
+    sent_at: float = 0.0  # time.monotonic() when the resident sent it
+    heard_at: float | None = None  # time.monotonic() when the real reply reached them
 
 
 @dataclass
@@ -341,7 +378,7 @@ class Conversation:
 class Resident:
     """One conversation on one channel; ``say`` returns the real reply text or None."""
 
-    def __init__(self, rig: Rig, channel: str, traffic: Traffic) -> None:
+    def __init__(self, rig: Service, channel: str, traffic: Traffic) -> None:
         self.rig, self.channel, self.traffic = rig, channel, traffic
         self.stop = traffic.stop
         self.url = rig.urls["channels"]
@@ -355,16 +392,19 @@ class Resident:
         self.session_id = f"faults{ident[:20]}"
         self.house = next(_houses)
         self.call_sid = "CA" + ident
+        self.psid = str(7_000_000_000_000_000 + int(ident[:14], 16) % 10**15)
         self.sender = {"webchat": f"webchat:{self.session_id}", "sms": f"sms:{self.number}",
                        "telegram": f"telegram:{self.chat_id}",
-                       "voice": f"voice:{self.call_sid}"}[channel]
+                       "voice": f"voice:{self.call_sid}",
+                       "messenger": f"messenger:{self.psid}"}[channel]
         self.action: str | None = None
         self.last_entry = 0
         self.message_no = 0
         self.buttons: list[dict[str, str]] = []
 
     def record(self, provider_id: str, text: str) -> Sent:
-        item = Sent(self.channel, provider_id, self.sender, text, self.traffic.phase)
+        item = Sent(self.channel, provider_id, self.sender, text, self.traffic.phase,
+                    sent_at=time.monotonic())
         with self.traffic.lock:
             self.traffic.sent.append(item)
         return item
@@ -502,6 +542,44 @@ class Resident:
         return [str(r.params.get("text", "")) for r in self.rig.recorder.calls("/sendMessage")
                 if str(r.params.get("chat_id")) == str(self.chat_id)]
 
+    # Messenger: Meta redelivers a page event until it gets a 2xx; replies come through
+    # the Send API.
+    def _say_messenger(self, text: str) -> tuple[Sent, str | None]:
+        mid = "m_" + uuid.uuid4().hex
+        item = self.record(mid, text)
+        now = int(time.time() * 1000)
+        raw = json.dumps({"object": "page", "entry": [{"id": MESSENGER_PAGE_ID, "time": now,
+                          "messaging": [{"sender": {"id": self.psid},
+                                         "recipient": {"id": MESSENGER_PAGE_ID},
+                                         "timestamp": now,
+                                         "message": {"mid": mid, "text": text}}]}]}).encode()
+        signature = "sha256=" + hmac.new(MESSENGER_APP_SECRET.encode(), raw,
+                                         hashlib.sha256).hexdigest()
+        before = len(self._page_texts())
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        while True:
+            try:
+                response = requests.post(
+                    f"{self.url}/messenger", data=raw, timeout=HTTP_TIMEOUT,
+                    headers={"Content-Type": "application/json",
+                             "X-Hub-Signature-256": signature})
+                if response.ok:
+                    item.accepted = True
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1.0)  # Meta's own redelivery pace, not a synchronisation
+        if not item.accepted:
+            return item, None
+        late = self._poll(lambda: [t for t in self._page_texts()[before:]
+                                   if not HOLDING.search(t) and "we received case" not in t])
+        return item, "\n".join(late) if late else None
+
+    def _page_texts(self) -> list[str]:
+        return [text for psid, text in messenger_sends(self.rig.recorder) if psid == self.psid]
+
     # Voice: what the caller hears in the call; a failed webhook ends the call.
     def _say_voice(self, text: str) -> tuple[Sent, str | None]:
         action = self.action or "/voice/gather?turn=1"
@@ -562,6 +640,16 @@ class Resident:
         return []
 
 
+def messenger_sends(recorder: ApiRecorder) -> list[tuple[str, str]]:
+    """(PSID, text) of every Send API call the recorder received, in order."""
+    sends = []
+    for call in recorder.calls("/me/messages"):
+        body = call.json or {}
+        sends.append((str((body.get("recipient") or {}).get("id")),
+                      str((body.get("message") or {}).get("text", ""))))
+    return sends
+
+
 def answer_for(reply: str) -> str:
     """What the resident says to the assistant's last reply."""
     for pattern, answer in ANSWERS:
@@ -587,7 +675,7 @@ def converse(resident: Resident, conversation: Conversation) -> None:
         if reply is None:
             conversation.outcome = "no answer"
             return
-        item.heard = True
+        item.heard, item.heard_at = True, time.monotonic()
         match = CASE_NUMBER.search(reply)
         if match and FILED.search(reply):
             conversation.number = "".join(match.groups())
@@ -601,19 +689,23 @@ def converse(resident: Resident, conversation: Conversation) -> None:
 
 
 class Traffic:
-    """A steady mix: one resident at a time per channel, new after new, until stopped."""
+    """A steady mix: ``per_channel`` residents at a time on each of ``channels`` (one on
+    each of ``CHANNELS`` by default; "messenger" can be added), new after new, until
+    stopped."""
 
     CHANNELS = ("webchat", "sms", "voice", "telegram")
 
-    def __init__(self, rig: Rig) -> None:
+    def __init__(self, rig: Service, per_channel: int = 1,
+                 channels: tuple[str, ...] = CHANNELS) -> None:
         self.rig = rig
+        self.channels = channels
         self.sent: list[Sent] = []
         self.conversations: list[Conversation] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.phase = "steady"
         self.threads = [threading.Thread(target=self._loop, args=(c,), daemon=True)
-                        for c in self.CHANNELS]
+                        for c in channels for _ in range(per_channel)]
 
     def _loop(self, channel: str) -> None:
         while not self.stop.is_set():
@@ -656,7 +748,7 @@ class FaultResult:
     backlog_seconds: float | None = None  # every message received meanwhile is answered
 
 
-def probe_turn(rig: Rig) -> bool:
+def probe_turn(rig: Service) -> bool:
     """One web chat turn through channels, Rasa and the actions: a real reply?"""
     session_id = f"probe{uuid.uuid4().hex[:20]}"
     try:
@@ -793,6 +885,9 @@ class Ledger:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # residents' view; not ledger failures
     conversations: Counter = field(default_factory=Counter)
+    # Per conversation, its messages as Rasa's tracker holds them (the replica rig's
+    # check, tests/replicas/cluster.py): "in order", or what went wrong.
+    turns: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -818,6 +913,9 @@ class Ledger:
             self.reports.items())))
         out.append("notices: " + "  ".join(f"{k} {v}" for k, v in sorted(
             self.notices.items())))
+        if self.turns:
+            out.append("turns in Rasa's tracker (conversations): " + "  ".join(
+                f"{k} {v}" for k, v in sorted(self.turns.items())))
         out.append(f"{'fault':<18} {'how':<58} {'back s':>7} {'service s':>9} "
                    f"{'backlog s':>9}")
         for f in self.faults:
@@ -839,14 +937,14 @@ def _rows(url: str, query: str) -> list[Any]:
         engine.dispose()
 
 
-def _owed(rig: Rig) -> int:
+def _owed(rig: Service) -> int:
     inbox = _rows(rig.databases["channels"],
                   "SELECT count(*) FROM inbox_messages WHERE status NOT IN ('done', 'dead')")
     outbox = _rows(rig.databases["cases"], "SELECT count(*) FROM outbox WHERE status='pending'")
     return inbox[0][0] + outbox[0][0]
 
 
-def drain(rig: Rig, timeout: float = DRAIN_SECONDS) -> bool:
+def drain(rig: Service, timeout: float = DRAIN_SECONDS) -> bool:
     """Wait until nothing is owed (inbox answered, outbox sent or dead); True if it happened."""
     try:
         _wait(lambda: _owed(rig) == 0, timeout, "the service to deliver everything owed")
@@ -855,7 +953,7 @@ def drain(rig: Rig, timeout: float = DRAIN_SECONDS) -> bool:
         return False
 
 
-def build_ledger(rig: Rig, traffic: Traffic, faults: list[FaultResult]) -> Ledger:
+def build_ledger(rig: Service, traffic: Traffic, faults: list[FaultResult]) -> Ledger:
     """Compare what residents sent and confirmed with what the service stored, filed, sent."""
     ledger = Ledger(faults=faults)
     # The inbox may scope a provider's id (web chat: "<session>:<id>", Telegram:
@@ -934,7 +1032,7 @@ def build_ledger(rig: Rig, traffic: Traffic, faults: list[FaultResult]) -> Ledge
     return ledger
 
 
-def _notice_ledger(rig: Rig, ledger: Ledger) -> None:
+def _notice_ledger(rig: Service, ledger: Ledger) -> None:
     rows = _rows(rig.databases["cases"],
                  "SELECT o.transport, o.recipient, o.status, o.last_error, c.number, "
                  "o.attempts, o.next_attempt_at "
@@ -948,6 +1046,7 @@ def _notice_ledger(rig: Rig, ledger: Ledger) -> None:
                   for r in rig.recorder.calls("/Messages.json"))
     bot = Counter((str(r.params.get("chat_id")), str(r.params.get("text", "")))
                   for r in rig.recorder.calls("/sendMessage"))
+    page = Counter(messenger_sends(rig.recorder))
     for transport, recipient, status, error, number, attempts, due in rows:
         shown = f"{number[:2]}-{number[2:]}"
         if transport == "email":
@@ -960,6 +1059,10 @@ def _notice_ledger(rig: Rig, ledger: Ledger) -> None:
             chat = recipient.split(":", 1)[1]
             delivered = sum(n for (dest, text), n in bot.items()
                             if dest == chat and f"we received case {shown}" in text)
+        elif transport == "messenger":
+            psid = recipient.split(":", 1)[1]
+            delivered = sum(n for (dest, text), n in page.items()
+                            if dest == psid and f"we received case {shown}" in text)
         else:
             delivered = 0
         ledger.notices["queued"] += 1
