@@ -517,24 +517,29 @@ class Resident:
             "message_id": self.message_no, "date": int(time.time()), "chat": chat,
             "from": {"id": self.chat_id, "is_bot": False, "first_name": "Resident"},
             "text": text}}
-        before = len(self._bot_texts())
+        return self._redeliver(item, lambda: requests.post(
+            f"{self.url}/telegram", json=update, timeout=HTTP_TIMEOUT,
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}), self._bot_texts)
+
+    def _redeliver(self, item: Sent, post: Callable[[], requests.Response],
+                   texts: Callable[[], list[str]]) -> tuple[Sent, str | None]:
+        """Post as a provider redelivers (until a 2xx, once a second, for PATIENCE_SECONDS),
+        then wait for the real reply among ``texts()`` (Telegram's and Meta's way)."""
+        before = len(texts())
         deadline = time.monotonic() + PATIENCE_SECONDS
         while True:
             try:
-                response = requests.post(
-                    f"{self.url}/telegram", json=update, timeout=HTTP_TIMEOUT,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
-                if response.ok:
+                if post().ok:
                     item.accepted = True
                     break
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 break
-            time.sleep(1.0)  # Telegram's own redelivery pace, not a synchronisation
+            time.sleep(1.0)  # the provider's own redelivery pace, not a synchronisation
         if not item.accepted:
             return item, None
-        late = self._poll(lambda: [t for t in self._bot_texts()[before:]
+        late = self._poll(lambda: [t for t in texts()[before:]
                                    if not HOLDING.search(t) and "we received case" not in t])
         return item, "\n".join(late) if late else None
 
@@ -555,27 +560,10 @@ class Resident:
                                          "message": {"mid": mid, "text": text}}]}]}).encode()
         signature = "sha256=" + hmac.new(MESSENGER_APP_SECRET.encode(), raw,
                                          hashlib.sha256).hexdigest()
-        before = len(self._page_texts())
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while True:
-            try:
-                response = requests.post(
-                    f"{self.url}/messenger", data=raw, timeout=HTTP_TIMEOUT,
-                    headers={"Content-Type": "application/json",
-                             "X-Hub-Signature-256": signature})
-                if response.ok:
-                    item.accepted = True
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                break
-            time.sleep(1.0)  # Meta's own redelivery pace, not a synchronisation
-        if not item.accepted:
-            return item, None
-        late = self._poll(lambda: [t for t in self._page_texts()[before:]
-                                   if not HOLDING.search(t) and "we received case" not in t])
-        return item, "\n".join(late) if late else None
+        return self._redeliver(item, lambda: requests.post(
+            f"{self.url}/messenger", data=raw, timeout=HTTP_TIMEOUT,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature}),
+            self._page_texts)
 
     def _page_texts(self) -> list[str]:
         return [text for psid, text in messenger_sends(self.rig.recorder) if psid == self.psid]
