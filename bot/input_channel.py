@@ -46,7 +46,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_response_check, event_types, kept_connections
+from bot import action_response_check, action_retries, event_types, kept_connections
 
 # sender -> the language slot of its tracker as last saved; taken by the turn's reply.
 # Bounded: trackers saved outside the webhook (the HTTP API) are never taken.
@@ -81,12 +81,14 @@ class SecuredRestInput(RestInput):
 
         Rasa builds its channels once, at start, in its own process: the place to
         install the action-answer check that is built once (bot.action_response_check),
-        the table of event types (bot.event_types) and the kept connections to the
-        action server (bot.kept_connections).
+        the table of event types (bot.event_types), the kept connections to the
+        action server (bot.kept_connections) and the retry of an action call that
+        got no answer (bot.action_retries).
         """
         action_response_check.install()
         event_types.install()
         kept_connections.install()
+        action_retries.install()
         return cls(os.environ.get(SECRET_VARIABLE, ""))
 
     def check(self, authorization: str | None) -> int | None:

@@ -459,6 +459,32 @@ class ActionSubmitReport(Action):
         return reset_report() + [SlotSet("my_cases", (my_cases + [number])[-20:])]
 
 
+class ActionAffirmNoContext(Action):
+    """``action_affirm_no_context``: a "yes" with no question pending.
+
+    Usually the answer is "What can I help you with?". But a report the resident
+    confirmed whose filing never ran leaves ``report_confirmed`` set with the form
+    closed: Rasa goes on without an action's events when its call to the action
+    server fails for good (after bot/action_retries.py's attempts), and answers
+    nothing. The channels app takes that empty answer for a failure and delivers
+    the "yes" again later; this files the report then (the same message id, so
+    the same idempotency key: never twice).
+    """
+
+    def name(self) -> str:
+        return "action_affirm_no_context"
+
+    @guarded
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("report_confirmed") is True and not tracker.active_loop_name:
+            logger.info("a confirmed report's filing had not run: filing it now")
+            return await ActionSubmitReport().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_affirm_no_context")
+        return []
+
+
 # --- the one contact question ------------------------------------------------------
 
 class ActionAskContact(Action):

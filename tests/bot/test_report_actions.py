@@ -8,6 +8,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.report import (
+    ActionAffirmNoContext,
     ActionAskAttributeAnswer,
     ActionAskContact,
     ActionHoldReport,
@@ -334,6 +335,37 @@ def test_filing_twice_with_the_same_message_id_creates_one_case(store_env):
     assert "Atlanta Department of Transportation" in texts(first)[0]
     case = store_env.api("GET", f"/api/v1/cases/{number}").json()
     assert (case["service_code"], case["attributes"]) == ("pothole", FILLED["attributes"])
+
+
+def test_yes_with_nothing_pending_asks_what_to_help_with(store_env):
+    dispatcher = CollectingDispatcher()
+    events = run(ActionAffirmNoContext().run(
+        dispatcher, make_tracker(text="yes", intent="affirm"), {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_affirm_no_context"]
+    assert events == []
+
+
+def test_yes_again_after_a_filing_that_never_ran_files_the_confirmed_report_once(store_env):
+    # Rasa dropped action_submit_report's events (its call failed for good): the form is
+    # closed with report_confirmed still set, and the channels app delivers the "yes" again.
+    tracker = make_tracker(
+        FILLED, text="yes", intent="affirm", metadata={"message_id": "SM-test-lost-filing"}
+    )
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    events = run(ActionAffirmNoContext().run(first, tracker, {}))
+    run(ActionAffirmNoContext().run(second, tracker, {}))
+    number = slot_events(events)["my_cases"][-1]
+    assert texts(first)[0].startswith("Thank you! ")
+    assert f"{number[:2]}-{number[2:]}" in texts(first)[0]
+    assert f"{number[:2]}-{number[2:]}" in texts(second)[0]  # the same case, not a second
+    assert slot_events(events)["report_confirmed"] is None
+
+
+def test_yes_while_a_form_is_active_is_left_to_the_form(store_env):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(FILLED, text="yes", intent="affirm", active_loop="report_form")
+    assert run(ActionAffirmNoContext().run(dispatcher, tracker, {})) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_affirm_no_context"]
 
 
 def test_the_location_cannot_be_skipped(store_env):

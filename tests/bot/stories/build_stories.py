@@ -390,7 +390,7 @@ def stories() -> list[dict]:
         ("out_of_scope", "utter_out_of_scope"),
         ("human_agent", "action_handoff_to_agent"),
         ("help", "utter_help"),
-        ("affirm", "utter_affirm_no_context"),
+        ("affirm", "action_affirm_no_context"),
         ("cancel", "utter_nothing_to_cancel"),
     ]
     for intent, action in small_talk:
