@@ -12,6 +12,10 @@ defaults, so the endpoints file is written here from the environment instead:
 - ``RASA_HOST`` / ``RASA_PORT`` (default 127.0.0.1:5005), ``RASA_MODEL``
   (default ``models/atl311.tar.gz``), ``RASA_AUTH_TOKEN`` (default: ``var/rasa_token``,
   created on first use) protects the HTTP API.
+- ``RASA_MODEL_SERVER_URL`` (unset by default): the model comes from Rasa's model
+  server instead of ``RASA_MODEL``: Rasa fetches the file at that URL at start and
+  asks again every ``RASA_MODEL_PULL_SECONDS`` (60), loading a new one when its
+  ETag changes (docs/deploy.md, "The model").
 - ``RASA_WEBHOOK_TOKEN`` (default: ``var/rasa_webhook_token``, created on first
   use): the secret the REST channel (``bot.input_channel.SecuredRestInput``,
   named in ``credentials.yml``) requires as ``Authorization: Bearer``. It is a
@@ -92,7 +96,19 @@ def endpoints_config(env: dict[str, str]) -> dict:
     }
     if env.get("REDIS_URL"):
         config["lock_store"] = lock_store_config(env["REDIS_URL"])
+    if env.get("RASA_MODEL_SERVER_URL"):
+        config["models"] = {"url": env["RASA_MODEL_SERVER_URL"],
+                            "wait_time_between_pulls": pull_seconds(env)}
     return config
+
+
+def pull_seconds(env: dict[str, str]) -> int:
+    """``RASA_MODEL_PULL_SECONDS`` (default 60): how often Rasa asks the model server again."""
+    value = env.get("RASA_MODEL_PULL_SECONDS", "").strip() or "60"
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"RASA_MODEL_PULL_SECONDS must be a whole number of seconds, "
+                         f"at least 1 (got {value!r})")
+    return int(value)
 
 
 def _secret_file(path: Path) -> str:
@@ -138,8 +154,9 @@ def command(env: dict[str, str], endpoints_file: Path) -> list[str]:
         env.get("RASA_HOST", "127.0.0.1"),
         "--port",
         env.get("RASA_PORT", "5005"),
-        "--model",
-        model,
+        # With a model server, Rasa takes the model from it (the endpoints file's
+        # "models:"); a --model beside it would be loaded first and then replaced.
+        *([] if env.get("RASA_MODEL_SERVER_URL") else ["--model", model]),
         "--endpoints",
         str(endpoints_file),
         "--credentials",
