@@ -655,3 +655,219 @@ def test_enough_messages_are_covered():
     assert len(set(ALL_NEGATIVE)) == len(ALL_NEGATIVE)
     assert len(POSITIVE_NEW_EN) + len(POSITIVE_NEW_ES) >= 60 and len(POSITIVE_NEW_ES) >= 20
     assert len(NEGATIVE_NEW_EN) + len(NEGATIVE_NEW_ES) >= 60 and len(NEGATIVE_NEW_ES) >= 15
+
+
+# Cue families added for the danger2 set (2026-12-05). Each family is one behaviour;
+# the messages are new, not copied from any evaluation set.
+
+@pytest.mark.parametrize("text", [
+    "my grandmother has heat exhaustion she's throwing up and confused",
+    "the man mowing next door is red, confused and not sweating anymore, it's 99 out",
+    "mi abuela tiene golpe de calor, está vomitando y confundida",
+    "el señor está desorientado y muy caliente, hace 100 grados y no tiene aire",
+])
+def test_heat_illness_named_or_described_is_medical(text):
+    assert detect(text).kind == "medical"
+
+
+@pytest.mark.parametrize("text", [
+    "my neighbor got electrocuted fixing his ac",
+    "a kid got shocked by the light pole at the park and fell down",
+    "se electrocutó mi vecino arreglando el aire",
+    "al trabajador le dio la corriente y no se mueve",
+])
+def test_someone_shocked_by_electricity_is_a_live_wire_danger(text):
+    assert detect(text).kind == "live_wires"
+
+
+@pytest.mark.parametrize("text", [
+    "my mom fell down the stairs and isn't answering",
+    "grandma fell and broke her hip, she's crying on the bathroom floor",
+    "my dad is on the ground outside and can't talk",
+    "through the window I can see him on the kitchen floor",
+    "mi papá tuvo una caída y no se puede mover",
+    "el señor de al lado está tirado en su cocina",
+    "lo vi tirado en el piso del baño",
+])
+def test_a_fall_or_a_person_seen_on_the_floor_is_medical(text):
+    assert detect(text).kind == "medical"
+
+
+@pytest.mark.parametrize("text", [
+    "car went into the lake off the boat ramp",
+    "a man is sinking in the pond",
+    "the river swept a kid away near the rapids",
+    "the boy slipped under at the lake and hasn't come back up",
+    "the water is rising in the apartment and my aunt is bedridden",
+    "un carro se fue al canal y está hundiéndose",
+    "la corriente se llevó a un muchacho en el arroyo",
+    "se cayó del puente al río un señor",
+])
+def test_people_and_cars_in_water_are_a_water_danger(text):
+    assert detect(text).kind == "water"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("a woman is being robbed right now at the atm", "violence"),
+    ("someone is robbing the pharmacy on Ponce", "violence"),
+    ("someone is trying to get into my apartment through the balcony", "violence"),
+    ("a guy is climbing in through our back window", "violence"),
+    ("there's an armed man in the lobby", "weapon"),
+    ("le están robando a una señora en la parada", "violence"),
+    ("alguien está tratando de entrar a mi casa", "violence"),
+    ("hay un hombre armado en la escuela", "weapon"),
+])
+def test_a_robbery_or_break_in_as_it_happens_is_recognised(text, kind):
+    assert detect(text).kind == kind
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("man is threatening people with a bat at the bus stop", "violence"),
+    ("guy swinging a crowbar chasing people in the lot", "violence"),
+    ("my neighbor is holding his wife at knifepoint", "weapon"),
+    ("someone threw acid on a woman at the station", "violence"),
+    ("un tipo anda golpeando a la gente con un tubo en el parque", "violence"),
+    ("mi esposo me está pegando", "violence"),
+    ("una mujer está siendo atacada en el estacionamiento", "violence"),
+    ("hay dos hombres peleando con navajas", "weapon"),
+    ("un hombre le pegó un tiro a otro en la esquina", "weapon"),
+    ("dude w a knife threatening ppl outside the corner store", "weapon"),
+    ("someone got popped on my block hes down", "weapon"),
+])
+def test_attacks_with_blunt_weapons_slang_and_spanish_forms_are_recognised(text, kind):
+    assert detect(text).kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "someone is on the roof of the hospital saying he'll jump",
+    "he jumped off the bridge on 17th",
+    "my buddy is talking about ending his life",
+    "she says she doesn't want to live anymore",
+    "mi hermana dice que ya no quiere vivir",
+    "se cortó las venas mi primo",
+])
+def test_more_ways_of_saying_self_harm_are_recognised(text):
+    assert detect(text).kind == "self_harm"
+
+
+@pytest.mark.parametrize("text", [
+    "our carbon monoxide detector won't stop going off",
+    "the co alarm went off last night and now we are all dizzy",
+    "la alarma de monóxido no deja de sonar",
+    "desde que prendimos el calentador la alarma de monoxido pita y todos estamos mareados",
+])
+def test_a_co_alarm_that_will_not_stop_or_makes_people_sick_is_carbon_monoxide(text):
+    assert detect(text).kind == "carbon_monoxide"
+
+
+@pytest.mark.parametrize("text", [
+    "a bleach and ammonia smell in the laundry room, my mom is coughing and can't breathe",
+    "huele a químicos en la fábrica y los trabajadores están vomitando",
+])
+def test_chemical_fumes_making_people_sick_are_a_gas_danger(text):
+    assert detect(text).kind == "gas"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("the apartment building on 5th collapsed", "trapped"),
+    ("a family is trapped under the rubble after the tornado", "trapped"),
+    ("se derrumbó la casa y hay gente adentro", "trapped"),
+    ("my neighbors are stuck on their balcony and the stairs are gone", "stranded"),
+    ("there's a van in the pond with kids inside", "stranded"),
+    ("hay una camioneta en la laguna con una familia adentro", "stranded"),
+])
+def test_collapses_and_people_stranded_inside_or_up_high_are_recognised(text, kind):
+    assert detect(text).kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "fire in the kitchen",
+    "the restaurant on the corner of my street is burning",
+])
+def test_a_fire_named_after_the_place_is_a_fire(text):
+    assert detect(text).kind == "fire"
+
+
+def test_a_swelling_throat_in_spanish_is_medical():
+    found = detect("se le está cerrando la garganta a mi hijo, es alérgico a las nueces")
+    assert found.kind == "medical"
+
+
+@pytest.mark.parametrize("text", [
+    "we're drowning in paperwork since the water bill doubled",
+    "the 311 website is unresponsive when I upload a picture",
+    "my trees are dying in this heat, can the city water the street trees",
+    "i got shocked when i saw my water bill",
+    "the cooling center staff were confused about the hours and it's 100 out",
+    "the kids at the pool are yelling help as a joke all day, very loud",
+    "the city is robbing us with these fees",
+    "me está pegando el sol en la parada, pongan un techo",
+    "los árboles se están muriendo por el calor",
+])
+def test_figures_of_speech_are_not_emergencies(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "there was a shooting on my street last week and now the streetlight is out",
+    "a car that was burning last week is still sitting on the curb",
+    "the car fire last week left a black mark on the road",
+    "last year a kid got hit crossing the street here, we need a crosswalk",
+    "a cyclist got hit at this intersection last month, please add a bike lane",
+    "after that apartment fire on the news I'd like a smoke detector",
+])
+def test_a_danger_that_is_over_is_not_an_emergency(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "any news on my complaint about the gas smell by the library? I think they fixed it",
+    "a tv crew is shooting on our block till friday, who approved it",
+    "the power line is hanging down over my driveway but it's not sparking",
+    "the drain in front of my house caved in and there's a hole by the curb",
+    "my car is stuck in the flood water on my street every time it rains, the drain is clogged",
+    "the vacant house on the corner finally collapsed, please tear it down",
+])
+def test_ordinary_reports_near_the_new_cues_are_not_emergencies(text):
+    assert detect(text) is None
+
+
+def test_a_sagging_line_that_sparks_is_still_a_danger():
+    assert detect("a power line sagging down and sparking over the road").kind == "live_wires"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("he's pale and says his chest feels tight and heavy", "medical"),
+    ("I can hear her moaning behind the door of 2C and nobody has a key", "medical"),
+    ("my aunt is not answering her phone or the door since yesterday, she lives alone", "medical"),
+    ("oigo que el vecino se está quejando adentro y no abre", "medical"),
+    ("his arm is spurting where the glass cut it", "medical"),
+    ("a woman is walking in the lanes of the connector near the exit", "medical"),
+    ("a man is sitting on the marta tracks at west end", "medical"),
+    ("hay un señor acostado sobre las vías cerca del cruce", "medical"),
+    ("a cyclist got dragged under a garbage truck on Ponce", "crash_with_injury"),
+    ("he put his hands around her throat and she ran to my porch", "violence"),
+    ("somebody broke in and they're still inside, I'm at the neighbor's", "violence"),
+    ("the smoke alarm is going off and the hallway smells like smoke", "smoke"),
+    ("her contractions are two minutes apart and fast, we can't make it to Grady", "medical"),
+    ("there's a person floating face down near the dock", "water"),
+])
+def test_indirect_signs_of_danger_are_recognised(text, kind):
+    assert detect(text).kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "the water company cut the line and water is gushing down the street",
+    "our baby is coming home next week, can we get a second recycling cart",
+    "people walk on the railroad tracks as a shortcut, we need a fence",
+    "workers are in the middle of the highway repaving and the signs are wrong",
+    "my apartment smells like smoke from the bbq place downstairs",
+    "the kids keep falling down on the broken playground and can't get up the slide",
+    "a box truck got stuck under the railroad bridge on Marietta, no one is hurt",
+])
+def test_ordinary_reports_sharing_words_with_indirect_signs_are_not_emergencies(text):
+    assert detect(text) is None
+
+
+def test_a_pet_shocked_by_an_electric_fence_is_not_an_emergency():
+    assert detect("our puppy got zapped by the neighbor's electric fence, is that allowed") is None
