@@ -95,9 +95,27 @@ def engine() -> Engine:
             # A small pool: the worker and the occasional queued report, per process.
             made = sa.create_engine(url, future=True, pool_size=2, max_overflow=2,
                                     pool_pre_ping=True)
-        metadata.create_all(made)
+        create_table(made)
         _engines[url] = made
         return made
+
+
+# Any fixed number, the same in every process: the advisory lock below.
+SCHEMA_LOCK = 0x311_0001
+
+
+def create_table(made: Engine) -> None:
+    """Create the queue's table if it is missing, once even when replicas start together.
+
+    On PostgreSQL two action servers starting at once on a new database would both
+    find no table and both CREATE it; the second fails on the catalog's unique index
+    (IntegrityError). A transaction-level advisory lock makes the second wait for
+    the first's commit, and then find the table.
+    """
+    with made.begin() as conn:
+        if made.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        metadata.create_all(conn)
 
 
 def dispose_engines() -> None:

@@ -8,10 +8,12 @@ port. The channels app's ``/internal/send`` is a recorder (``send_recorder``).
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 import sqlalchemy as sa
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.engine import make_url
 
 from bot.actions import filing_worker, pending
 from bot.actions.context import idempotency_key
@@ -25,6 +27,8 @@ from bot.actions.report import (
 )
 from tests.bot.conftest import make_tracker, run, slot_events, texts
 from tests.bot.test_report_actions import FILLED
+from tests.fixtures.channels import wait_for
+from tests.fixtures.database import database_profile
 from tests.fixtures.stack import free_port
 
 SMS = "sms:+14045550142"
@@ -324,3 +328,47 @@ FILLED_BODY = {
     "requester": {"channel_address": SMS, "phone": "+14045550142"},
     "address": "412 Boulevard SE",
 }
+
+
+def test_two_action_servers_creating_the_queue_table_at_once_both_start(
+    make_database_url, monkeypatch
+):
+    """Replicas starting together on a new PostgreSQL database: the second waits for the
+    first's table instead of failing on the catalog's unique index."""
+    if database_profile() != "postgresql":
+        pytest.skip("the race is PostgreSQL's (SQLite serialises the whole file)")
+    url = make_database_url("actionsrace")
+    monkeypatch.setenv("ACTIONS_DATABASE_URL", url)
+    pending.dispose_engines()
+    first = sa.create_engine(url, future=True)
+    outcome: dict[str, object] = {}
+
+    def second_replica() -> None:
+        try:
+            outcome["engine"] = pending.engine()
+        except Exception as exc:  # the test reports what the replica would have hit
+            outcome["error"] = exc
+
+    try:
+        with first.begin() as conn:  # the first replica, mid-creation
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": pending.SCHEMA_LOCK})
+            pending.metadata.create_all(conn)
+            thread = threading.Thread(target=second_replica)
+            thread.start()
+            wait_for(lambda: waiting_backends(first, url) > 0, 60,
+                     "the second replica to wait for the first")
+        thread.join(60)
+        assert "error" not in outcome, outcome
+        assert sa.inspect(outcome["engine"]).has_table("pending_reports")
+    finally:
+        first.dispose()
+        pending.dispose_engines()
+
+
+def waiting_backends(engine: sa.engine.Engine, url: str) -> int:
+    """Sessions on ``url``'s database blocked on a lock (the second replica's)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :db "
+            "AND wait_event_type = 'Lock'"), {"db": make_url(url).database}).scalar_one()
