@@ -35,7 +35,6 @@ from .notices import render_email, render_text
 
 log = get_logger("casestore.notifier")
 
-BATCH = 50
 LEASE = dt.timedelta(minutes=5)  # a crashed notifier's claims come due again after this
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
@@ -48,7 +47,7 @@ def backoff(attempts: int) -> dt.timedelta:
                                     BACKOFF_CAP_SECONDS))
 
 
-def claim_due(now: dt.datetime, limit: int = BATCH) -> list[int]:
+def claim_due(now: dt.datetime, limit: int = 1) -> list[int]:
     """Claim up to ``limit`` due rows for this notifier; return their ids."""
     lease_until = now + LEASE
     due = (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
@@ -241,7 +240,7 @@ def deliver_due(now: dt.datetime | None = None) -> int:
     while True:
         # One row at a time: a notifier killed in the middle of a pass leaves only the row
         # it was sending to its lease, not a whole claimed batch (the fault suite kills it).
-        ids = claim_due(moment, limit=1)
+        ids = claim_due(moment)
         if not ids:
             return sent
         sent += deliver(ids[0], moment)

@@ -456,22 +456,20 @@ class Resident:
         return item, "\n".join(texts) if texts else None
 
     def _late_webchat(self) -> list[str]:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                entries = self.http.get(f"{self.url}/webchat/messages", timeout=HTTP_TIMEOUT,
-                                        params={"session_id": self.session_id,
-                                                "after": self.last_entry}).json()["entries"]
-            except (requests.RequestException, ValueError, KeyError):
-                entries = []
-            for entry in entries:
-                self.last_entry = max(self.last_entry, entry.get("id") or 0)
-            found = [e["text"] for e in entries
-                     if e.get("role") == "assistant" and not HOLDING.search(e.get("text", ""))]
-            if found:
-                return found
-            time.sleep(0.5)
-        return []
+        return self._poll(self._new_webchat_answers)
+
+    def _new_webchat_answers(self) -> list[str]:
+        """The assistant's real answers in the transcript since the last entry seen."""
+        try:
+            entries = self.http.get(f"{self.url}/webchat/messages", timeout=HTTP_TIMEOUT,
+                                    params={"session_id": self.session_id,
+                                            "after": self.last_entry}).json()["entries"]
+        except (requests.RequestException, ValueError, KeyError):
+            entries = []
+        for entry in entries:
+            self.last_entry = max(self.last_entry, entry.get("id") or 0)
+        return [e["text"] for e in entries
+                if e.get("role") == "assistant" and not HOLDING.search(e.get("text", ""))]
 
     # SMS: Twilio retries a refused connection only; late replies come through its API.
     # Asked to send it again (the channels database was down), the resident does.
@@ -619,13 +617,11 @@ class Resident:
         return None
 
     def _poll(self, found: Callable[[], list[str]]) -> list[str]:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while time.monotonic() < deadline:
-            texts = found()
-            if texts:
-                return texts
-            time.sleep(0.3)
-        return []
+        """``found()`` once it is not empty, or [] when the resident's patience runs out."""
+        try:
+            return _wait(found, PATIENCE_SECONDS, "a reply")
+        except TimeoutError:
+            return []
 
 
 def messenger_sends(recorder: ApiRecorder) -> list[tuple[str, str]]:
