@@ -143,7 +143,7 @@ def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
     session = requests.Session()
     tally: dict = {
         "goal_pairs": [], "by_lang": {}, "service_by_lang": {}, "emergency_by_lang": {},
-        "by_length": {},
+        "by_length": {}, "by_style": {},
         "fine_confusions": Counter(), "errors": [], "service": [0, 0], "case": [0, 0],
         "address": [0, 0], "topic": [0, 0], "emergency": [0, 0], "false_alarm": [0, 0],
         "near_miss_alarm": [0, 0], "fallback": 0, "clarify_hit": [0, 0],
@@ -167,6 +167,9 @@ def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
         tally["by_lang"].setdefault(lang, []).append(expected_goal == goal)
         length = "long (4+ sentences)" if sentences(text) > 3 else "short (1-3 sentences)"
         tally["by_length"].setdefault(length, []).append(expected_goal == goal)
+        style = str(item.get("style") or "")
+        if style:
+            tally["by_style"].setdefault(style, [[], []])[0].append(expected_goal == goal)
         if intent == "nlu_fallback":
             tally["fallback"] += 1
             if expect.get("service_code"):
@@ -196,6 +199,8 @@ def evaluate(items: list[dict], rasa_url: str, token: str) -> dict:
             tally["service"][1] += 1
             tally["service"][0] += hit
             tally["service_by_lang"].setdefault(lang, []).append(hit)
+            if style:
+                tally["by_style"].setdefault(style, [[], []])[1].append(hit)
         if expect.get("topic"):
             tally["topic"][1] += 1
             tally["topic"][0] += got_topic == expect["topic"]
@@ -241,6 +246,11 @@ def report(tally: dict, label: str, sealed: bool, show_errors: bool) -> str:
               f"emergency recall {pct(sum(emergency_hits), len(emergency_hits))}")
     for length, hits in sorted(tally["by_length"].items()):
         print(f"  {length}: goal {pct(sum(hits), len(hits))}")
+    # Per writing style (the set's ``style`` field): totals only, like the languages, so
+    # a sealed set tells which voices need training examples without showing a message.
+    for style, (goals, services) in sorted(tally["by_style"].items()):
+        print(f"  style {style}: n={len(goals)}, goal {pct(sum(goals), len(goals))}, "
+              f"service {pct(sum(services), len(services))}")
     print(f"case number:       {pct(*tally['case'])}")
     print(f"address:           {pct(*tally['address'])}")
     if not sealed:

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import i18n, media, senders, tokens
+from channels import i18n, media, queue_time, senders, tokens
 from channels.errors import SendError
 from channels.intake import clean_meta, clean_text
 from channels.rasa_client import TurnError, send_to_rasa
@@ -192,7 +192,7 @@ def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
 
     future = _executor(app).submit(answer, app, stored.inbox_id)
     try:
-        replies = future.result(timeout=app.config["RASA_DEADLINE_SECONDS"])
+        replies = future.result(timeout=_deadline(app))
     except cf.TimeoutError:
         # Slow turn: let it finish in the background and deliver through the API.
         future.add_done_callback(lambda f: _finish_late(app, stored.inbox_id, f))
@@ -201,6 +201,16 @@ def receive(incoming: Incoming, app: Flask | None = None) -> Outcome:
         release(app, stored.inbox_id, str(exc))
         return Outcome(inbox_id=stored.inbox_id, holding_text=holding(exc.down))
     return Outcome(inbox_id=stored.inbox_id, replies=replies)
+
+
+def _deadline(app: Flask) -> float:
+    """How long the webhook waits for Rasa: RASA_DEADLINE_SECONDS from the moment the
+    load balancer received the request (``channels.queue_time``), so a webhook that
+    sat in its queue answers sooner, at once when the whole deadline went there."""
+    deadline = float(app.config["RASA_DEADLINE_SECONDS"])
+    if has_request_context():
+        deadline -= queue_time.waited_seconds(request.headers.get(queue_time.HEADER))
+    return max(deadline, 0.0)
 
 
 def answer(app: Flask, inbox_id: int) -> list[dict[str, Any]]:

@@ -362,6 +362,7 @@ class Sent:
     heard: bool = False  # the resident saw a real (not holding) reply to it
     sent_at: float = 0.0  # time.monotonic() when the resident sent it
     heard_at: float | None = None  # time.monotonic() when the real reply reached them
+    failure: str = ""  # how the last failed attempt failed (status or error, and when)
 
 
 @dataclass
@@ -487,7 +488,7 @@ class Resident:
         params = {"From": self.number, "To": "+14045550000", "Body": text, "MessageSid": sid,
                   "AccountSid": TWILIO_SID, "NumMedia": "0"}
         before = len(self._api_texts())
-        twiml = self._twilio_post("/sms", params)
+        twiml = self._twilio_post("/sms", params, item)
         if twiml is None:
             return item, None
         item.accepted = True
@@ -574,7 +575,7 @@ class Resident:
         said: list[str] = []
         path, params = action, self._voice_params(SpeechResult=text, Confidence="0.92")
         for _ in range(12):
-            twiml = self._twilio_post(path, params)
+            twiml = self._twilio_post(path, params, item)
             if twiml is None:
                 self.action = None
                 return item, None
@@ -604,17 +605,28 @@ class Resident:
         response.raise_for_status()
         return response.text
 
-    def _twilio_post(self, path: str, params: dict[str, str]) -> str | None:
-        """Twilio's way: retry a refused connection (a few times), never an answered error."""
+    def _twilio_post(self, path: str, params: dict[str, str], item: Sent) -> str | None:
+        """Twilio's way: retry a refused connection (a few times), never an answered error.
+        A failure is noted on ``item`` (status or error, seconds after sending), so a lost
+        message in the ledger says what the provider got."""
         for _ in range(3):
             try:
                 return self._signed(path, params)
             except requests.ConnectionError as exc:
+                item.failure = self._failure(type(exc).__name__, item)
                 if "refused" not in str(exc).lower():
                     return None
-            except requests.RequestException:
+            except requests.HTTPError as exc:
+                item.failure = self._failure(f"HTTP {exc.response.status_code}", item)
+                return None
+            except requests.RequestException as exc:
+                item.failure = self._failure(type(exc).__name__, item)
                 return None
         return None
+
+    @staticmethod
+    def _failure(what: str, item: Sent) -> str:
+        return f"{what} at {time.monotonic() - item.sent_at:.1f} s"
 
     def _poll(self, found: Callable[[], list[str]]) -> list[str]:
         """``found()`` once it is not empty, or [] when the resident's patience runs out."""
@@ -962,7 +974,8 @@ def build_ledger(rig: Service, traffic: Traffic, faults: list[FaultResult]) -> L
             outcome = "lost"
             ledger.problems.append(
                 f"{item.channel} message never stored (during {item.phase}; the webhook "
-                f"{'accepted' if item.accepted else 'failed and the provider did not retry'})")
+                f"{'accepted' if item.accepted else 'failed and the provider did not retry'}"
+                f"{': ' + item.failure if item.failure and not item.accepted else ''})")
         elif state[0] == "done":
             outcome = "answered"
         elif state[0] == "dead":

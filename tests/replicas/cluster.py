@@ -411,6 +411,20 @@ def kill_replica(cluster: Cluster, kind: str, traffic: Traffic) -> FaultResult:
     return result
 
 
+def refused_webhooks(haproxy_log: Path, most: int = 10) -> list[str]:
+    """HAProxy's lines for requests to the public channels app that did not get a 2xx:
+    what a provider was answered when a message was lost (timers Tq/Tw/Tc/Tr/Ta in ms,
+    status, termination state; the log holds paths without queries, no personal data)."""
+    if not haproxy_log.exists():
+        return []
+    lines = []
+    for line in haproxy_log.read_text(errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) > 6 and fields[2] == "channels" and not fields[5].startswith("2"):
+            lines.append("haproxy: " + " ".join(fields[1:]))
+    return lines[-most:]
+
+
 def run_kill_one(cluster: Cluster, per_channel: int = 2,
                  log: Callable[[str], None] = lambda _: None) -> Ledger:
     """Traffic, replica ``a`` of every kind killed in turn, drain, ledger (module docstring)."""
@@ -438,6 +452,8 @@ def run_kill_one(cluster: Cluster, per_channel: int = 2,
     check_turn_order(cluster, traffic, ledger)
     if not drained:
         ledger.problems.append("still owed after the drain: messages or notices")
+    if ledger.inbound["lost"]:
+        ledger.problems += refused_webhooks(cluster.haproxy.process.log)
     ledger.seconds = round(time.monotonic() - started, 1)
     return ledger
 
