@@ -1020,7 +1020,7 @@ def start_everything(args: argparse.Namespace, workdir: Path, cleanup: list) -> 
 
     import tests.fixtures.stack as stack_module
     from tests.fixtures.channels import ApiRecorder
-    from tests.fixtures.stack import BIN, start_stack
+    from tests.fixtures.stack import APPS_BIN, start_stack
 
     print("starting the stack (training if stale; Rasa takes about a minute to load)...",
           flush=True)
@@ -1047,7 +1047,7 @@ def start_everything(args: argparse.Namespace, workdir: Path, cleanup: list) -> 
     # A staff token, so the evaluation can read requesters' emails and withdrawal requests.
     email = f"dialogue-eval-{uuid.uuid4().hex[:6]}@localhost"
     stack.create_staff(email, "admin", uuid.uuid4().hex, name="Dialogue Eval")
-    token = subprocess.run([str(BIN / "flask"), "--app", "casestore", "staff-token", email],
+    token = subprocess.run([str(APPS_BIN / "flask"), "--app", "casestore", "staff-token", email],
                            cwd=REPO, env=stack._casestore_env, capture_output=True,  # noqa: SLF001
                            text=True, check=True, timeout=120).stdout.strip().splitlines()[-1]
     saved = dict(os.environ)

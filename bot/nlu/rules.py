@@ -31,8 +31,12 @@ _WITHDRAW = re.compile(
     r"(?:cancel|close|drop|delete|take back)\w* (?:my |the |that |this )?"
     r"(?:report|case|request|ticket)|(?:no longer|not) need(?:ed)?|"
     r"(?:already|got it) (?:fixed|taken care of|handled|hauled|picked up)|"
-    r"cancel(?:ar)? (?:mi |el )?(?:reporte|caso)|por error|ya no (?:hace falta|es necesario))"
+    r"cancel\w* (?:mi |el |este |ese )?(?:reporte|caso)|por error|"
+    r"ya no (?:hace falta|es necesario))"
 )
+# Asking outright to cancel: outranks a status reading. The softer withdrawal words
+# ("already fixed") are often a question about the case ("ya lo arreglaron?").
+_CANCEL = re.compile(r"(?i)\b(?:withdraw\w*|cancel\w*|by (?:accident|mistake)|por error)")
 _UPDATE = re.compile(
     r"(?i)\b(?:worse|still|again|getting bigger|another photo|adding|add (?:a|this)|"
     r"more info|update (?:on|to) (?:it|that)|peor|todav[ií]a)\b"
@@ -88,6 +92,10 @@ def apply_rules(text: str, scores: dict[str, float]) -> tuple[str, float] | None
     if detect(text):
         return "emergency", 1.0
     if find_case_number(text).number and not _NEW_REPORT.search(text):
+        # Asking outright to cancel outranks a status reading ("cancelen mi caso
+        # 26000001, ya pasaron"); news about the case (add_info) keeps the classifiers'.
+        if top in ("check_status", "withdraw_case") and _CANCEL.search(text):
+            return "withdraw_case", 0.95
         if top in ABOUT_A_CASE:
             return None
         if _WITHDRAW.search(text):

@@ -329,8 +329,17 @@ POSITIVE_NEW_ES: list[tuple[str, str]] = [
 ]
 
 
+# A heart that stopped (no pulse, CPR under way) and a CO alarm named by its label.
+POSITIVE_PULSE_CO: list[tuple[str, str]] = [
+    ("my uncle dropped in the kitchen and i cant find a pulse", "medical"),
+    ("a man fell off his bike and two people are giving him cpr on the sidewalk", "medical"),
+    ("la señora se cayó en la fila y no tiene pulso, le están haciendo RCP", "medical"),
+    ("the alarm labeled CO by the furnace started beeping and my son says his head hurts",
+     "carbon_monoxide"),
+]
+
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
-                + POSITIVE_NEW_ES)
+                + POSITIVE_NEW_ES + POSITIVE_PULSE_CO)
 
 NEGATIVE_EN: list[str] = [
     "I need a free smoke alarm installed",
@@ -541,7 +550,15 @@ NEGATIVE_NEW_ES: list[str] = [
     "the kids walk to school in the road because there is no sidewalk",
 ]
 
-ALL_NEGATIVE = NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
+NEGATIVE_PULSE_CO: list[str] = [
+    "the cpr dummies in the rec center closet are all torn up",
+    "can the library host a cpr class for our block club",
+    "the alarm with CO on it keeps chirping for a new battery",
+    "there is no pulse of life on this dead end since the store closed",
+]
+
+ALL_NEGATIVE = (NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
+                + NEGATIVE_PULSE_CO)
 
 ALL_CLEAR = [
     "no one is hurt",

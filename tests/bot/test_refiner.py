@@ -53,6 +53,23 @@ def test_a_case_number_with_a_withdrawal_withdraws():
     assert apply_rules(text, {"report_pothole": 0.8}) == ("withdraw_case", 0.95)
 
 
+def test_a_withdrawal_outranks_a_status_reading():
+    text = "porfa cancelen mi caso 26000001, ya pasaron por la basura hoy"
+    assert apply_rules(text, {"check_status": 0.7, "withdraw_case": 0.2}) == (
+        "withdraw_case", 0.95)
+
+
+def test_an_unsure_withdrawal_with_a_cancel_word_is_sure():
+    text = "porfa cancelen mi caso 26000026, ya pasaron por la basura hoy"
+    assert apply_rules(text, {"withdraw_case": 0.31, "check_status": 0.3}) == (
+        "withdraw_case", 0.95)
+
+
+def test_asking_whether_a_case_was_fixed_stays_a_status_question():
+    text = "me dieron el numero 26-001234, ya lo arreglaron?"
+    assert apply_rules(text, {"check_status": 0.7}) is None
+
+
 def test_a_case_number_beside_a_plainly_new_report_stays_a_report():
     text = "my last one was 26-000123 but this is a new problem: a pothole on Oak St"
     assert apply_rules(text, {"report_pothole": 0.8}) is None
