@@ -35,10 +35,16 @@ from .notices import render_email, render_text
 
 log = get_logger("casestore.notifier")
 
-LEASE = dt.timedelta(minutes=5)  # a crashed notifier's claims come due again after this
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 SMTP_TIMEOUT_SECONDS = 15
+# A claimed row comes due again after this, so a notifier killed mid-send leaves its one
+# row waiting this long (5 minutes once outlasted the fault suite's 150 s drain). It must
+# outlive any send, or a second notifier could take the row while the first still sends:
+# a send stops at the first stalled step (SMTP: connect, EHLO, STARTTLS, login, DATA,
+# each at most SMTP_TIMEOUT_SECONDS; the channels app: channels_client.SEND_TIMEOUT,
+# 18 s), so 90 s leaves room for a slow server that never quite stalls.
+LEASE = dt.timedelta(seconds=90)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from casestore.channels_client import SEND_TIMEOUT
 from casestore.migrate import upgrade_database
 from casestore.models import OutboxMessage, utcnow
-from casestore.notifier import deliver_due
+from casestore.notifier import LEASE, SMTP_TIMEOUT_SECONDS, claim_due, deliver_due
 from tests.fixtures.casestore import SERVICE_TOKEN, ApiClient, build_app, file_case, session_for
 
 INTERNAL_TOKEN = "casestore-to-channels-internal-token"
@@ -133,6 +134,22 @@ def test_two_notifiers_at_once_never_send_a_notice_twice(notifier_app, smtp_serv
     delivered = sorted(r[0] for r in smtp_server.inbox.recipients)
     assert delivered == sorted(f"person{i}@example.com" for i in range(12))
     assert all(row.status == "sent" for row in outbox(notifier_app))
+
+
+def test_a_row_claimed_by_a_notifier_that_died_comes_due_again_after_the_lease(notifier_app):
+    service = ApiClient(notifier_app, SERVICE_TOKEN)
+    file_case(service, requester={"email": "ada@example.com"})
+    now = utcnow()
+    with notifier_app.app_context():
+        [row_id] = claim_due(now)  # the notifier that claimed it is killed before sending
+        assert claim_due(now + LEASE - dt.timedelta(seconds=1)) == []
+        assert claim_due(now + LEASE + dt.timedelta(seconds=1)) == [row_id]
+
+
+def test_the_lease_outlives_the_slowest_send():
+    # SMTP: connect, EHLO, STARTTLS, login and DATA may each wait the whole timeout.
+    assert LEASE.total_seconds() > 5 * SMTP_TIMEOUT_SECONDS
+    assert LEASE.total_seconds() > sum(SEND_TIMEOUT)
 
 
 def test_channel_notices_go_to_the_channels_internal_app_with_its_own_token(notifier_app,
