@@ -16,6 +16,7 @@ set it) nothing changes.
 
 from __future__ import annotations
 
+import math
 import time
 
 HEADER = "X-Request-Start"
@@ -33,7 +34,7 @@ def stamp_seconds(value: str) -> float | None:
         number = float(text)
     except ValueError:
         return None
-    if not number > 0 or number != number or number == float("inf"):
+    if not (math.isfinite(number) and number > 0):
         return None
     if number > 1e14:
         return number / 1e6
