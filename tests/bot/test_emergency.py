@@ -336,6 +336,12 @@ POSITIVE_PULSE_CO: list[tuple[str, str]] = [
     ("la señora se cayó en la fila y no tiene pulso, le están haciendo RCP", "medical"),
     ("the alarm labeled CO by the furnace started beeping and my son says his head hurts",
      "carbon_monoxide"),
+    # The bent-limb and kicking cues still fire when a body or a person is meant.
+    ("he fell by the light pole and his leg is twisted the wrong way", "medical"),
+    ("a man outside is kicking her and she is on the ground", "violence"),
+    ("a man is laying in the street by the light pole, a car hit him", "crash_with_injury"),
+    ("the man next to the light pole is laying in the street, a car hit him",
+     "crash_with_injury"),
 ]
 
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
@@ -555,6 +561,12 @@ NEGATIVE_PULSE_CO: list[str] = [
     "can the library host a cpr class for our block club",
     "the alarm with CO on it keeps chirping for a new battery",
     "there is no pulse of life on this dead end since the store closed",
+    # Found in new training data: things bent the wrong way, being kicked out of a site.
+    "the signal on Lakewood Ave by the stadium is twisted the wrong way",
+    "the street sign at our corner got turned the wrong way",
+    "I renew my license online and the portal keeps kicking me out",
+    "the landlord is kicking us out and I need to know about housing help",
+    "the yellow thing fire trucks hook up 2 is laying in the street, sum car hit it last nite",
 ]
 
 ALL_NEGATIVE = (NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
