@@ -4,7 +4,7 @@ DIET alone is brittle on the way residents really write: a long story spreads
 its few telling words over many neutral ones and falls under the fallback
 threshold, and a single classifier misses emergencies worded in ways it never
 saw. This component sits after ``DIETClassifier`` and before
-``FallbackClassifier`` in ``config.yml`` and does four things, in order:
+``FallbackClassifier`` in ``config.yml`` and does five things, in order:
 
 1. **A second opinion.** It trains a linear model (TF-IDF of words and
    character n-grams, logistic regression; scikit-learn, already a Rasa
@@ -18,7 +18,10 @@ saw. This component sits after ``DIETClassifier`` and before
    telling sentence sits among five others is understood like that sentence.
 3. **Life safety, by rule.** When ``bot.actions.emergency.detect`` finds
    danger to people, the intent is ``emergency`` whatever the classifiers say.
-4. **Case numbers.** A message that carries a valid case number is about that
+4. **Two problems.** A report that names two problems (joined by "also",
+   "plus", "and the"...) is about the one named first; the linear model reads
+   the first clause (``bot.nlu.rules.problem_clauses``).
+5. **Case numbers.** A message that carries a valid case number is about that
    case (status, an update, or a withdrawal) unless it plainly reports
    something new; a short "nobody is in danger" is ``all_clear``.
 
@@ -43,7 +46,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
-from bot.nlu.rules import refine
+from bot.nlu.rules import problem_clauses, refine
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +162,13 @@ class ResidentIntentRefiner(GraphComponent, IntentClassifier):
                 if r.get("name")
             }
             pieces = split_pieces(text, self.config["long_words"], self.config["window_words"])
-            whole, *piece_probs = self._probabilities([text] + pieces)
+            clauses, joint = problem_clauses(text)
+            # One batch for the whole, its pieces and the first clause: one sparse product.
+            whole, *rest = self._probabilities([text] + pieces + clauses[:1])
+            piece_probs, first = rest[: len(pieces)], rest[len(pieces) :]
             intent, ranking = refine(
-                text, diet, whole, piece_probs, float(self.config["linear_weight"])
+                text, diet, whole, piece_probs, float(self.config["linear_weight"]),
+                first[0] if first else None, joint,
             )
             message.set("intent", intent, add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)

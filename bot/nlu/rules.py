@@ -3,7 +3,8 @@
 ``refine`` combines DIET's ranking with the linear model's probabilities (for
 the whole message and, for a long one, for each piece) and then applies the
 rules that must not depend on a classifier: danger to people, case numbers,
-"nobody is in danger".
+"nobody is in danger". ``first_problem_first`` applies the evaluation's rule for a
+message that reports two problems: it is about the one named first.
 """
 
 from __future__ import annotations
@@ -45,6 +46,69 @@ _STATUS = re.compile(
     r"(?i)\b(?:status|update|news|any word|what happened|when will|how long|progress|"
     r"estado|cu[aá]ndo|qu[eé] pas[oó])\b"
 )
+
+
+# Two problems in one message: the joints residents use between them. An explicit
+# one ("also", "plus", "btw", "y también", "... too") makes the first clause count
+# even when the classifier is only fairly sure of it; a plain "and the" or ", and my"
+# only when it is sure, because most such sentences tell one problem.
+_EXPLICIT_JOINT = re.compile(
+    r"(?i),?\s+(?:and also|also|plus|oh and|btw|by the way|another thing is|another thing|"
+    r"while (?:you'?re|ur|your) at it|on top of that|as well as|y tambi[eé]n|tambi[eé]n|"
+    r"adem[aá]s|y tampoco)\b[,:]?\s*"
+    r"|\s+[+&]\s+"
+    r"|(?<=[.!?;])\s+(?=[^.!?;]*\b(?:also|too|as well|another|tambi[eé]n|adem[aá]s|tampoco)\b)"
+    r"|\s+and (?=[^.!?;]*\btoo\b)"
+)
+_PLAIN_JOINT = re.compile(
+    _EXPLICIT_JOINT.pattern
+    + r"|,\s+and\s+(?=(?:the|there|their|my|our|a|an|some|somebody|someone|they)\b)"
+    r"|\s+and\s+(?=(?:the|there|their)\b)"
+)
+FIRST_SURE = {"explicit": 0.3, "plain": 0.7}  # the first clause's linear probability
+FIRST_RATIO = 0.2  # the first problem's share of the whole message, against the top's
+
+
+def problem_clauses(text: str) -> tuple[list[str], str]:
+    """The clauses of a message that may name two problems, and how they were joined.
+
+    Returns ``([], "")`` for a message of one clause.
+    """
+    for kind, joint in (("explicit", _EXPLICIT_JOINT), ("plain", _PLAIN_JOINT)):
+        parts = [p.strip(" ,") for p in joint.split(text) if p and p.strip(" ,")]
+        parts = [p for p in parts if len(p.split()) >= 3]
+        if len(parts) >= 2:
+            return parts, kind
+    return [], ""
+
+
+def first_problem_first(
+    scores: dict[str, float], first_clause: dict[str, float], kind: str
+) -> dict[str, float]:
+    """When a report names two problems, the first one named is the report.
+
+    ``first_clause`` is the linear model's reading of the message's first clause
+    (see ``problem_clauses``). The classifiers read the whole message as a bag of
+    words, so the second problem often wins; it swaps places with the first when
+    the first clause is clearly about another service and the whole message
+    gives that service a fair share.
+    """
+    if not scores or not first_clause or kind not in FIRST_SURE:
+        return scores
+    top = max(scores, key=scores.get)
+    if not top.startswith("report_"):
+        return scores
+    reports = {k: v for k, v in first_clause.items() if k.startswith("report_")}
+    if not reports:
+        return scores
+    first = max(reports, key=reports.get)
+    if (
+        first == top
+        or reports[first] < FIRST_SURE[kind]
+        or scores.get(first, 0.0) < FIRST_RATIO * scores[top]
+    ):
+        return scores
+    return {**scores, first: scores[top], top: scores.get(first, 0.0)}
 
 
 def normalise(scores: dict[str, float]) -> dict[str, float]:
@@ -115,9 +179,16 @@ def refine(
     whole: dict[str, float],
     pieces: list[dict[str, float]],
     linear_weight: float,
+    first_clause: dict[str, float] | None = None,
+    joint: str = "",
 ) -> tuple[dict, list[dict]]:
-    """Return Rasa's ``intent`` and ``intent_ranking`` values for this message."""
+    """Return Rasa's ``intent`` and ``intent_ranking`` values for this message.
+
+    ``first_clause`` and ``joint`` describe a message that may report two
+    problems (``problem_clauses``); without them it is read as one.
+    """
     scores = combine(diet, whole, pieces, linear_weight)
+    scores = first_problem_first(scores, first_clause or {}, joint)
     if scores and max(scores, key=scores.get) == "emergency" and denies_danger(text):
         # No danger cue and the resident says there is none: the classifier went by
         # words like "wire" or "transformer"; the next intent (or the unsure answer,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.refiner import split_pieces
-from bot.nlu.rules import apply_rules, combine, refine
+from bot.nlu.rules import apply_rules, combine, first_problem_first, problem_clauses, refine
 
 REPORT = {"report_pothole": 0.6, "check_status": 0.2, "greet": 0.2}
 
@@ -152,3 +152,62 @@ def test_a_denial_does_not_undo_a_danger_the_words_name():
     text = "no fire but the wires are down on a car and a woman is trapped inside"
     intent, _ = refine(text, {"emergency": 0.6, "referral_power": 0.4}, {}, [], 0.5)
     assert intent == {"name": "emergency", "confidence": 1.0}
+
+
+def test_an_explicit_joint_splits_two_problems() -> None:
+    clauses, joint = problem_clauses(
+        "streetlight out on Ashby St, also the stop sign at the corner is bent over"
+    )
+    assert clauses == ["streetlight out on Ashby St", "the stop sign at the corner is bent over"]
+    assert joint == "explicit"
+
+
+def test_a_plain_and_the_splits_only_as_a_plain_joint() -> None:
+    clauses, joint = problem_clauses(
+        "The sidewalk on Hill St is heaved up by roots, and the street light above it flickers"
+    )
+    assert clauses == ["The sidewalk on Hill St is heaved up by roots",
+                       "the street light above it flickers"]
+    assert joint == "plain"
+
+
+def test_one_clause_is_not_split() -> None:
+    assert problem_clauses("pothole on Cascade Rd by the church") == ([], "")
+
+
+def test_the_problem_named_first_wins_over_the_second() -> None:
+    scores = {"report_street_sign": 0.6, "report_streetlight_out": 0.3, "greet": 0.1}
+    first = {"report_streetlight_out": 0.8, "report_street_sign": 0.1, "greet": 0.1}
+    swapped = first_problem_first(scores, first, "explicit")
+    assert swapped == {"report_street_sign": 0.3, "report_streetlight_out": 0.6, "greet": 0.1}
+
+
+def test_a_plain_joint_needs_a_sure_first_clause() -> None:
+    scores = {"report_street_sign": 0.6, "report_streetlight_out": 0.3}
+    first = {"report_streetlight_out": 0.5, "report_street_sign": 0.5}
+    assert first_problem_first(scores, first, "plain") == scores
+    assert first_problem_first(scores, first, "explicit") != scores
+
+
+def test_a_first_clause_the_whole_message_barely_supports_changes_nothing() -> None:
+    scores = {"report_street_sign": 0.9, "report_streetlight_out": 0.05, "greet": 0.05}
+    first = {"report_streetlight_out": 0.95, "report_street_sign": 0.05}
+    assert first_problem_first(scores, first, "explicit") == scores
+
+
+def test_only_a_report_is_reordered() -> None:
+    scores = {"check_status": 0.6, "report_pothole": 0.4}
+    first = {"report_pothole": 0.9}
+    assert first_problem_first(scores, first, "explicit") == scores
+
+
+def test_refine_files_the_first_of_two_problems() -> None:
+    text = "streetlight out on Ashby St + a sign down at the corner"
+    clauses, joint = problem_clauses(text)
+    intent, _ = refine(
+        text, {"report_street_sign": 0.7, "report_streetlight_out": 0.3},
+        {"report_street_sign": 0.6, "report_streetlight_out": 0.4}, [], 0.5,
+        {"report_streetlight_out": 0.9, "report_street_sign": 0.1}, joint,
+    )
+    assert joint == "explicit"
+    assert intent["name"] == "report_streetlight_out"
