@@ -342,6 +342,7 @@ POSITIVE_PULSE_CO: list[tuple[str, str]] = [
     ("a man is laying in the street by the light pole, a car hit him", "crash_with_injury"),
     ("the man next to the light pole is laying in the street, a car hit him",
      "crash_with_injury"),
+    ("mi esposo está sentado en el carro y no se mueve", "medical"),
 ]
 
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
@@ -567,6 +568,7 @@ NEGATIVE_PULSE_CO: list[str] = [
     "I renew my license online and the portal keeps kicking me out",
     "the landlord is kicking us out and I need to know about housing help",
     "the yellow thing fire trucks hook up 2 is laying in the street, sum car hit it last nite",
+    "¿cómo se reporta un carro con el registro vencido que no se mueve de la calle?",
 ]
 
 ALL_NEGATIVE = (NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
@@ -574,6 +576,7 @@ ALL_NEGATIVE = (NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
 
 ALL_CLEAR = [
     "no one is hurt",
+    "this is a non emergency issue",
     "nobody's in danger",
     "it's not an emergency",
     "no one's inside",
@@ -593,6 +596,9 @@ ALL_CLEAR = [
 
 NOT_ALL_CLEAR = [
     "someone is hurt",
+    # Asking for the police's non-emergency line is a question, not "nobody is in danger".
+    "what's the non emergency number for the police",
+    "whats the non-emergency police number",
     "I don't know if anyone is inside",
     "the pothole is huge",
     "it's not an emergency?? he's not breathing",
