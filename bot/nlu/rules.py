@@ -158,7 +158,9 @@ def apply_rules(text: str, scores: dict[str, float]) -> tuple[str, float] | None
     if find_case_number(text).number and not _NEW_REPORT.search(text):
         # Asking outright to cancel outranks a status reading ("cancelen mi caso
         # 26000001, ya pasaron"); news about the case (add_info) keeps the classifiers'.
-        if top in ("check_status", "withdraw_case") and _CANCEL.search(text):
+        # So does "cancel" read as stopping the conversation ("nvm cancel my reprt
+        # 26-011456"): nobody gives a case number to stop a form.
+        if top in ("check_status", "withdraw_case", "cancel") and _CANCEL.search(text):
             return "withdraw_case", 0.95
         if top in ABOUT_A_CASE:
             return None

@@ -65,6 +65,15 @@ def test_an_unsure_withdrawal_with_a_cancel_word_is_sure():
         "withdraw_case", 0.95)
 
 
+def test_cancel_read_as_stopping_the_form_is_a_withdrawal_when_a_case_number_comes_with_it():
+    text = "nvm cancel my reprt 26-000456 they fixd it"
+    assert apply_rules(text, {"cancel": 0.6, "check_status": 0.3}) == ("withdraw_case", 0.95)
+
+
+def test_cancel_without_a_case_number_still_stops_the_form():
+    assert apply_rules("nvm cancel that", {"cancel": 0.9}) is None
+
+
 def test_asking_whether_a_case_was_fixed_stays_a_status_question():
     text = "me dieron el numero 26-001234, ya lo arreglaron?"
     assert apply_rules(text, {"check_status": 0.7}) is None
