@@ -345,8 +345,42 @@ POSITIVE_PULSE_CO: list[tuple[str, str]] = [
     ("mi esposo está sentado en el carro y no se mueve", "medical"),
 ]
 
+# Families a stranger's emergency set (bench/eval/danger3.yml) showed missing, in
+# other words than that set's: stroke signs, low blood sugar, heat stroke, goodbye
+# messages, a person down who cannot get up, scalds, asthma, electrical fires, grease
+# fires, gas indoors, someone breaking in, threats, people under a collapse, water
+# over a car's windows, swept by a current, a child who cannot be found, a person
+# with dementia who wandered off, someone outside a bridge railing.
+POSITIVE_DANGER3_FAMILIES: list[tuple[str, str]] = [
+    ("my grandpa's mouth is drooping on one side and he can't talk right", "medical"),
+    ("she's diabetic and now she's confused and sweating, she won't drink anything",
+     "medical"),
+    ("his sugar reads 41 and he's shaking", "medical"),
+    ("the mail carrier's skin is red and dry and she's dizzy", "medical"),
+    ("I just wanted to say goodbye to someone before tonight", "medical"),
+    ("my aunt is on the floor in the kitchen and she can't get up", "medical"),
+    ("the toddler pulled hot soup onto himself and his skin is blistering", "medical"),
+    ("my son hit his head on the concrete and now he's confused and drowsy", "medical"),
+    ("the outlet in the den is black and melted and sparking and the plate is glowing",
+     "fire"),
+    ("oil in the frying pan caught and the flames reach the hood", "fire"),
+    ("the basement reeks of natural gas and my kids are down there", "gas"),
+    ("I heard somebody in the kitchen downstairs and I live alone", "violence"),
+    ("he said he'd hurt me when he gets home", "violence"),
+    ("a carport came down and two men are pinned under the roof", "trapped"),
+    ("floodwater is over the dashboard of a sedan on Northside Dr and a man is inside",
+     "water"),
+    ("a teenager got swept downstream by the current in the creek behind the school",
+     "water"),
+    ("my mother has dementia and wandered off from the house an hour ago",
+     "child_in_danger"),
+    ("I can't find my little daughter at the festival in Piedmont Park", "child_in_danger"),
+    ("someone is standing on the other side of the railing on the overpass",
+     "self_harm"),
+]
+
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
-                + POSITIVE_NEW_ES + POSITIVE_PULSE_CO)
+                + POSITIVE_NEW_ES + POSITIVE_PULSE_CO + POSITIVE_DANGER3_FAMILIES)
 
 NEGATIVE_EN: list[str] = [
     "I need a free smoke alarm installed",
@@ -569,6 +603,15 @@ NEGATIVE_PULSE_CO: list[str] = [
     "the landlord is kicking us out and I need to know about housing help",
     "the yellow thing fire trucks hook up 2 is laying in the street, sum car hit it last nite",
     "¿cómo se reporta un carro con el registro vencido que no se mueve de la calle?",
+    # The new families' look-alikes stay ordinary reports.
+    "my cart melted last month when somebody set the dumpster beside it on fire",
+    "we're drowning in it over here, the trash has not been picked up in two weeks",
+    "a car with an orange sticker on the window has been parked here for a month",
+    "the landlord doesn't answer my calls about the broken door lock",
+    "my grandma can't get up the hill to the bus stop because the sidewalk is broken",
+    "the gas station on the corner smells like gas prices went up again",
+    "there is trash at the bottom of the pool at the rec center",
+    "can't find my son's school bus stop on the map, which one is on Cascade Rd",
 ]
 
 ALL_NEGATIVE = (NEGATIVE_EN + NEGATIVE_ES + NEGATIVE_NEW_EN + NEGATIVE_NEW_ES
