@@ -40,10 +40,12 @@ _cues: tuple[list[tuple[str, list[tuple[re.Pattern[str], bool]]]], list[re.Patte
 _cues = None
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, fold_case: bool = True) -> str:
     """Fold compatibility forms, drop accents and format characters, straighten apostrophes."""
     out = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
+    # A pattern keeps its case: casefolding would turn the escapes \S, \W, \D into
+    # their opposites (the patterns are matched ignoring case anyway).
+    for ch in unicodedata.normalize("NFKD", text.casefold() if fold_case else text):
         if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf":
             continue
         out.append(_APOSTROPHES.get(ch, ch))
@@ -60,7 +62,8 @@ def _load() -> tuple[list, list]:
     def compile_(pattern: str) -> re.Pattern[str]:
         for _ in range(5):
             pattern = re.sub(r"%([a-z_]+)%", lambda m: fragments[m.group(1)], pattern)
-        return re.compile(rf"(?<!\w)(?:{_plain(pattern)})(?!\w)", re.IGNORECASE)
+        return re.compile(rf"(?<!\w)(?:{_plain(pattern, fold_case=False)})(?!\w)",
+                          re.IGNORECASE)
 
     kinds = [(kind, [(compile_(p), True) for p in (spec or {}).get("strong") or []]
               + [(compile_(p), False) for p in (spec or {}).get("patterns") or []])

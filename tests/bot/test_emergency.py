@@ -379,8 +379,58 @@ POSITIVE_DANGER3_FAMILIES: list[tuple[str, str]] = [
      "self_harm"),
 ]
 
+# Families that a second stranger's set (bench/eval/danger4.yml) and the emergency training
+# data showed missing; worded afresh here, not copied from either.
+POSITIVE_DANGER4_FAMILIES: list[tuple[str, str]] = [
+ ("my coworker dropped and he's shaking all over with foam at his mouth", "medical"),
+    ("a mi tío le sale espuma por la boca y tiene los ojos para atrás", "medical"),
+    ("the old man at table six is holding his throat and can't speak or cough", "medical"),
+    ("al niño se le atoró un dulce y no puede respirar ni toser", "medical"),
+    ("my aunt's face is drooping on the left and her words come out jumbled", "medical"),
+    ("it's 18 degrees and the man on the bench stopped shivering and only mumbles", "medical"),
+    ("she's diabetic and got shaky and sweaty and slid off her chair", "medical"),
+    ("my brother's leg is torn open and there's blood pouring out", "medical"),
+    ("my friend's water broke and I can see the baby's head", "medical"),
+    ("the toddler swallowed a button battery from the remote", "medical"),
+    ("my nephew drank the blue stuff from under the sink", "medical"),
+    ("le cayó aceite hirviendo en el brazo y la piel se le está pelando", "medical"),
+    ("the roofer stopped sweating and he's talking nonsense in this heat", "medical"),
+    ("his sleeve got caught in the conveyor and his arm is crushed", "medical"),
+    ("a painter fell three stories off the scaffold", "medical"),
+    ("the guy who went into the storm vault stopped answering", "medical"),
+    ("a man is lying across the tracks at the station and the train is due", "medical"),
+    ("dos perros están mordiendo a un niño en la cancha", "medical"),
+    ("he showed the cashier a pistol in his waistband", "weapon"),
+    ("a man keeps pointing a rifle at joggers by the lake", "weapon"),
+    ("están tirando tiros en el parqueo de los apartamentos", "weapon"),
+    ("he dragged her by the hair to the truck", "violence"),
+    ("the kid next door is screaming stop over and over and it sounds like hitting", "violence"),
+    ("somebody is turning the knob of my back door and I'm alone", "violence"),
+    ("mi novio me tiene encerrada y me pegó en la cara", "violence"),
+    ("someone just snatched my baby from the stroller", "violence"),
+    ("there's a backpack in the lobby that is beeping and has wires sticking out", "violence"),
+    ("he says he'll burn the house down with us inside", "violence"),
+    ("nobody is going to miss me, I have the pills ready", "self_harm"),
+    ("mi hijo me mandó un mensaje de adiós y no abre la puerta", "self_harm"),
+    ("a young man is sitting on the top ledge with his legs over the side", "self_harm"),
+    ("my six year old is missing at the mall", "child_in_danger"),
+    ("se me perdió mi chamaco en la tienda", "child_in_danger"),
+    ("grandpa has alzheimer's and he got out of the house barefoot", "child_in_danger"),
+    ("the shelf collapsed and a customer is pinned from the waist down", "trapped"),
+    ("the deck caved and I can hear a woman underneath saying help me", "trapped"),
+    ("a worker is yelling from down inside the manhole", "trapped"),
+    ("water's up to the windows of a car in the underpass and a woman is on the roof waving",
+     "water"),
+    ("el agua está subiendo alrededor del carro y mis hijos están atrás", "water"),
+    ("a man is hanging onto the sign pole and the water is moving fast", "water"),
+    ("the wire on the sidewalk is sparking and jumping around by the school", "live_wires"),
+    ("there's a fire back there right now spreading through the dry grass", "fire"),
+    ("the fumes from those drums are making people sick", "gas"),
+]
+
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
-                + POSITIVE_NEW_ES + POSITIVE_PULSE_CO + POSITIVE_DANGER3_FAMILIES)
+                + POSITIVE_NEW_ES + POSITIVE_PULSE_CO + POSITIVE_DANGER3_FAMILIES
+                + POSITIVE_DANGER4_FAMILIES)
 
 NEGATIVE_EN: list[str] = [
     "I need a free smoke alarm installed",
@@ -949,3 +999,22 @@ def test_ordinary_reports_sharing_words_with_indirect_signs_are_not_emergencies(
 
 def test_a_pet_shocked_by_an_electric_fence_is_not_an_emergency():
     assert detect("our puppy got zapped by the neighbor's electric fence, is that allowed") is None
+
+
+@pytest.mark.parametrize("text", [
+    "the road on Gordon is so broken the buses going over it sound like a bomb",
+    "I about had a heart attack when I opened this water bill",
+    "casi me da un infarto cuando vi el recibo del agua",
+    "hay un carro todo quemado de un incendio de hace como un mes, ¿lo pueden quitar?",
+    "the weeds at the vacant house are up past the windows",
+    "the storm grate is buried under leaves and mud",
+    "se rompió la rueda del bote y ya no lo puedo sacar a la calle",
+    "kids shot out the streetlight with a BB gun and now it's dark",
+    "los carros van tan rápido que algún día van a atropellar a alguien",
+    "the hydrant got clipped by a delivery truck and is leaning over",
+    "hay un perro muerto en la cuneta, está lleno de sangre y ya huele",
+    "un perro callejero mordió a mi hijo ayer y sigue suelto en la calle",
+    "the upstairs neighbor's water broke through my ceiling again",
+])
+def test_look_alikes_of_the_new_families_are_not_emergencies(text):
+    assert detect(text) is None

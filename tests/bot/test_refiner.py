@@ -157,6 +157,16 @@ def test_a_denied_danger_without_any_cue_is_not_left_to_the_classifiers_emergenc
     assert ranking[-1] == {"name": "emergency", "confidence": 0.0}
 
 
+@pytest.mark.parametrize(("text", "other"), [
+    ("what's the cheapest gas station near downtown", "report_general_inquiry"),
+    ("este bache va a matar a alguien un día de estos", "report_pothole"),
+    ("my neighbor smokes on his balcony and it blows into my place", "report_noise_complaint"),
+])
+def test_a_look_alike_without_any_cue_is_not_left_to_the_classifiers_emergency(text, other):
+    intent, _ = refine(text, {"emergency": 0.5, other: 0.3, "greet": 0.2}, {}, [], 0.5)
+    assert intent["name"] == other
+
+
 def test_a_denial_does_not_undo_a_danger_the_words_name():
     text = "no fire but the wires are down on a car and a woman is trapped inside"
     intent, _ = refine(text, {"emergency": 0.6, "referral_power": 0.4}, {}, [], 0.5)
