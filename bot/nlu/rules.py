@@ -194,8 +194,9 @@ def refine(
     if scores and max(scores, key=scores.get) == "emergency" and denies_danger(text):
         # No danger cue and the resident says there is none: the classifier went by
         # words like "wire" or "transformer"; the next intent (or the unsure answer,
-        # which still ends with the 911 line) decides.
-        scores = {**scores, "emergency": 0.0}
+        # which still ends with the 911 line) decides. The emergency share goes to the
+        # others in proportion: ruling danger out makes the rest more likely, not less.
+        scores = normalise({**scores, "emergency": 0.0})
     imposed = apply_rules(text, scores)
     if imposed:
         # The others keep the classifiers' scores: what they saw (the service a

@@ -428,9 +428,43 @@ POSITIVE_DANGER4_FAMILIES: list[tuple[str, str]] = [
     ("the fumes from those drums are making people sick", "gas"),
 ]
 
+# Voices a third stranger's set (bench/eval/danger5.yml) brought: English as a second
+# language, dictation, answers to a question the assistant asked; worded afresh.
+POSITIVE_DANGER5_FAMILIES: list[tuple[str, str]] = [
+    ("we ran the generator in the garage all night and now my wife has a headache",
+     "carbon_monoxide"),
+    ("my son drink the liquid for clean the bathroom and he is throwing up", "medical"),
+    ("mi hermana se tomó el liquido del vape y está muy dormida", "medical"),
+    ("the neighbor's dog bit my daughter in the face", "medical"),
+    ("my husband he fall down from the ladder and cannot move his legs", "medical"),
+    ("her eye is going back and she is shaking all the body", "medical"),
+    ("he's allergic to shrimp and now he's wheezing", "medical"),
+    ("no, he's still not awake and he sounds like snoring", "medical"),
+    ("she's very sleepy and kind of gray after the pool", "medical"),
+    ("yes he is still pinned under there", "trapped"),
+    ("a pack of dogs is going after a jogger on the trail", "medical"),
+    ("a man in his pajamas with no shoes on, twenty degrees out, he looks really confused",
+     "medical"),
+    ("se tragó una pila del reloj y está llorando", "medical"),
+    ("a mi primo le cayó un rayo en la obra", "medical"),
+    ("un enjambre de abejas está atacando a un señor en el patio", "medical"),
+    ("mi papá tocó el cable y se quedó pegado", "medical"),
+    ("the blood is dripping onto the sidewalk and he's dizzy", "medical"),
+    ("my mom walked out this morning and never came back, she has dementia", "medical"),
+    ("she screamed once and then it went completely quiet next door", "violence"),
+    ("a man is climbing in the window of the house next door and the kids are home", "violence"),
+    ("my best friend sent me a pic of her wrists all cut up", "self_harm"),
+    ("I turned around at the pool and she's gone", "child_in_danger"),
+    ("mi hijo se salió de la casa y no lo encontramos", "child_in_danger"),
+    ("salen llamas del techo de la casa de enfrente", "fire"),
+    ("the fire's still spreading and it's in the attic now", "fire"),
+    ("my car is stuck in the water and it's up past my knees and rising", "water"),
+    ("se cayó al río y no lo vemos salir", "water"),
+]
+
 ALL_POSITIVE = (POSITIVE_EN + POSITIVE_EN_FORMS + POSITIVE_ES + POSITIVE_NEW_EN
                 + POSITIVE_NEW_ES + POSITIVE_PULSE_CO + POSITIVE_DANGER3_FAMILIES
-                + POSITIVE_DANGER4_FAMILIES)
+                + POSITIVE_DANGER4_FAMILIES + POSITIVE_DANGER5_FAMILIES)
 
 NEGATIVE_EN: list[str] = [
     "I need a free smoke alarm installed",
@@ -1015,6 +1049,14 @@ def test_a_pet_shocked_by_an_electric_fence_is_not_an_emergency():
     "hay un perro muerto en la cuneta, está lleno de sangre y ya huele",
     "un perro callejero mordió a mi hijo ayer y sigue suelto en la calle",
     "the upstairs neighbor's water broke through my ceiling again",
+    "a shingle fell off the roof onto my car",
+    "the grill next door gives me headaches every weekend",
+    "the clerk at the water office looked confused about my bill",
+    "the mold in the bathroom is still spreading",
+    "my car stalled in the water at the underpass yesterday, nobody was hurt",
+    "the dog next door bites at the fence all day",
+    "I'm about to have a heart attack over this water bill",
+    "I'm so tired of begging somebody to cut the grass on that lot",
 ])
 def test_look_alikes_of_the_new_families_are_not_emergencies(text):
     assert detect(text) is None
