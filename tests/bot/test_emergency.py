@@ -1060,3 +1060,32 @@ def test_a_pet_shocked_by_an_electric_fence_is_not_an_emergency():
 ])
 def test_look_alikes_of_the_new_families_are_not_emergencies(text):
     assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "my husband is about to kill me over the boxes in the garage, when is bulk pickup",
+    "I almost passed out when I opened the bill",
+    "the back room smells like a dead body but it's just rotten food someone dumped",
+    "my kid almost cut himself on the broken slide, he's fine",
+    "suenan como balacera pero son cohetes, no dejan dormir",
+    "nothing caught fire, the streetlight just popped and went dark",
+    "somebody set my bin on fire, the fire's already out, I need a new one",
+    "the brush on that lot is so dry I'm scared it'll catch fire",
+    "tengo miedo de un incendio con tanta maleza",
+    "the water main on my street burst this morning and flooded the road",
+    "tree down across the road, no wires down, no injuries",
+    "hay un perro muerto atropellado en la calle y sangre por todos lados",
+    "the late fees are going to kill me",
+])
+def test_figures_of_speech_and_dangers_that_are_over_are_not_emergencies(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("he's going to kill me if I call the police", "violence"),
+    ("the blanket caught fire and I put it out but there are blisters on her cheek",
+     "medical"),
+    ("he passed out on the sidewalk", "medical"),
+])
+def test_the_same_words_meant_plainly_are_still_emergencies(text, kind):
+    assert detect(text).kind == kind
