@@ -1057,12 +1057,7 @@ def test_a_pet_shocked_by_an_electric_fence_is_not_an_emergency():
     "the dog next door bites at the fence all day",
     "I'm about to have a heart attack over this water bill",
     "I'm so tired of begging somebody to cut the grass on that lot",
-])
-def test_look_alikes_of_the_new_families_are_not_emergencies(text):
-    assert detect(text) is None
-
-
-@pytest.mark.parametrize("text", [
+    # figures of speech and dangers that are over
     "my husband is about to kill me over the boxes in the garage, when is bulk pickup",
     "I almost passed out when I opened the bill",
     "the back room smells like a dead body but it's just rotten food someone dumped",
@@ -1077,7 +1072,7 @@ def test_look_alikes_of_the_new_families_are_not_emergencies(text):
     "hay un perro muerto atropellado en la calle y sangre por todos lados",
     "the late fees are going to kill me",
 ])
-def test_figures_of_speech_and_dangers_that_are_over_are_not_emergencies(text):
+def test_look_alikes_of_the_new_families_are_not_emergencies(text):
     assert detect(text) is None
 
 
