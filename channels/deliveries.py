@@ -14,6 +14,14 @@ Two tables, created with the others on start:
 
 A failed send that may succeed later deletes its claim, so the notifier's
 retry can send it; a claim left by a crashed process expires.
+
+Delivery is at least once across a crash. A process killed while the provider
+call is in flight leaves a ``sending`` claim, and nobody can know whether the
+provider took the message: Twilio's, Telegram's and Messenger's send APIs have
+no idempotency key to ask with. The notifier's retry takes the expired claim
+and sends again, and ``resends`` counts it (with a ``notice_resent_after_crash``
+warning): a resident may get that one notice twice, never none. Losing an
+"info requested" notice costs more than repeating a "case opened" one.
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ class NoticeDelivery(Base):
     case_number = sa.Column(sa.String(16))
     status = sa.Column(sa.String(16), nullable=False, default="sending", index=True)
     reason = sa.Column(sa.String(300))
+    # Times a claim left by a crashed sender was taken over and the notice sent again.
+    resends = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
@@ -102,10 +112,14 @@ def claim(
             sa.update(NoticeDelivery)
             .where(NoticeDelivery.id == earlier.id, NoticeDelivery.status == "sending",
                    NoticeDelivery.updated_at < stale)
-            .values(updated_at=utcnow())
+            .values(updated_at=utcnow(), resends=NoticeDelivery.resends + 1)
         )
         db.commit()
-        return Claim(delivery_id=earlier.id) if taken.rowcount == 1 else Claim(busy=True)
+        if taken.rowcount != 1:
+            return Claim(busy=True)
+        log.warning("notice_resent_after_crash",
+                    extra={"delivery_id": earlier.id, "notice": earlier.event})
+        return Claim(delivery_id=earlier.id)
 
 
 def release(app: Flask, delivery_id: int) -> None:

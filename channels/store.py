@@ -128,6 +128,11 @@ def _upgrade(engine: sa.engine.Engine) -> None:
     if "language" not in {c["name"] for c in sa.inspect(engine).get_columns("addresses")}:
         steps.append(lambda: _execute(engine, "ALTER TABLE addresses ADD COLUMN language "
                                               "VARCHAR(8)"))
+    inspector = sa.inspect(engine)
+    if inspector.has_table("notice_deliveries") and "resends" not in {
+            c["name"] for c in inspector.get_columns("notice_deliveries")}:
+        steps.append(lambda: _execute(engine, "ALTER TABLE notice_deliveries ADD COLUMN resends "
+                                              "INTEGER NOT NULL DEFAULT 0"))
     for table in (InboxMessage.__table__, TranscriptEntry.__table__):
         steps += [lambda index=index: index.create(engine, checkfirst=True)
                   for index in table.indexes]

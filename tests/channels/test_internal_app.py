@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -9,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from channels import deliveries
+from channels.store import make_engine, session
 from tests.fixtures.channels import INTERNAL_AUTH
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,3 +129,58 @@ def test_init_makes_the_internal_token_apart_from_the_service_token(make_databas
     assert stat.S_IMODE(actions.stat().st_mode) == 0o600
     assert len(internal.read_text().strip()) >= 32
     assert len({internal.read_text(), service.read_text(), actions.read_text()}) == 3
+
+
+def _expire_claim(app, key: str) -> None:
+    """Age a ``sending`` claim past its deadline, as a sender killed mid-send leaves it."""
+    with session(app.extensions["channels"]["engine"]) as db:
+        db.execute(sa.update(deliveries.NoticeDelivery)
+                   .where(deliveries.NoticeDelivery.dedupe_key == key)
+                   .values(updated_at=dt.datetime(2020, 1, 1)))
+        db.commit()
+
+
+def _resends(app, key: str) -> int:
+    with session(app.extensions["channels"]["engine"]) as db:
+        return db.execute(sa.select(deliveries.NoticeDelivery.resends)
+                          .where(deliveries.NoticeDelivery.dedupe_key == key)).scalar_one()
+
+
+def test_a_claim_left_by_a_sender_killed_mid_send_is_sent_again_and_counted(
+        channels_app, api_recorder, caplog):
+    app = channels_app.internal(channels_app())
+    deliveries.claim(app, "outbox-6", NOTICE["to"], "opened", "26000123")
+    _expire_claim(app, "outbox-6")
+    response = app.test_client().post("/internal/send", json={**NOTICE, "dedupe_key": "outbox-6"},
+                                      headers=INTERNAL_AUTH)
+    assert response.get_json() == {"status": "sent", "channel": "sms"}
+    assert len(api_recorder.calls("/Messages.json")) == 1
+    assert _resends(app, "outbox-6") == 1
+    warned = [r for r in caplog.records if r.getMessage() == "notice_resent_after_crash"]
+    assert [(r.notice, hasattr(r, "to")) for r in warned] == [("opened", False)]
+
+
+def test_a_notice_sent_at_the_first_claim_counts_no_resend(channels_app, api_recorder):
+    app = channels_app.internal(channels_app())
+    app.test_client().post("/internal/send", json={**NOTICE, "dedupe_key": "outbox-8"},
+                           headers=INTERNAL_AUTH)
+    assert _resends(app, "outbox-8") == 0
+
+
+def test_an_older_deliveries_table_gets_the_resends_column(make_database_url):
+    url = make_database_url("olddeliveries")
+    old = sa.create_engine(url, future=True)
+    with old.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE TABLE notice_deliveries (id INTEGER PRIMARY KEY, dedupe_key VARCHAR(200) "
+            "UNIQUE, address VARCHAR(200) NOT NULL, event VARCHAR(32), case_number VARCHAR(16), "
+            "status VARCHAR(16) NOT NULL, reason VARCHAR(300), created_at TIMESTAMP NOT NULL, "
+            "updated_at TIMESTAMP NOT NULL)"))
+        conn.execute(sa.text(
+            "INSERT INTO notice_deliveries (id, dedupe_key, address, status, created_at, "
+            "updated_at) VALUES (1, 'outbox-1', 'sms:+1', 'sent', '2026-01-01', '2026-01-01')"))
+    old.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT resends FROM notice_deliveries")).scalar_one() == 0
+    engine.dispose()

@@ -44,12 +44,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import requests
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from casestore.notifier import notice_key
 from tests.faults.supervised import REPO, Supervised, answers
 from tests.fixtures.channels import ApiRecorder, TcpProxy
 from tests.fixtures.database import create_postgres_database, drop_postgres_database
@@ -1032,8 +1034,12 @@ def build_ledger(rig: Service, traffic: Traffic, faults: list[FaultResult]) -> L
 def _notice_ledger(rig: Service, ledger: Ledger) -> None:
     rows = _rows(rig.databases["cases"],
                  "SELECT o.transport, o.recipient, o.status, o.last_error, c.number, "
-                 "o.attempts, o.next_attempt_at "
+                 "o.attempts, o.next_attempt_at, o.id, o.dedupe_key "
                  "FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.event = 'opened'")
+    # How often the channels app sent a notice again after taking over the claim of a
+    # sender killed mid-send (channels/deliveries.py: at least once across a crash).
+    resends = dict(_rows(rig.databases["channels"],
+                         "SELECT dedupe_key, resends FROM notice_deliveries"))
     mails = []  # (recipient, subject and text) of every email received
     for message in rig.smtp.inbox.messages:
         parts = [str(message.get("Subject", ""))]
@@ -1044,7 +1050,7 @@ def _notice_ledger(rig: Service, ledger: Ledger) -> None:
     bot = Counter((str(r.params.get("chat_id")), str(r.params.get("text", "")))
                   for r in rig.recorder.calls("/sendMessage"))
     page = Counter(messenger_sends(rig.recorder))
-    for transport, recipient, status, error, number, attempts, due in rows:
+    for transport, recipient, status, error, number, attempts, due, row_id, key in rows:
         shown = f"{number[:2]}-{number[2:]}"
         if transport == "email":
             delivered = sum(1 for to, text in mails if to == recipient and shown in text)
@@ -1074,6 +1080,13 @@ def _notice_ledger(rig: Service, ledger: Ledger) -> None:
         elif delivered == 0:
             ledger.notices["missing"] += 1
             ledger.problems.append(f"{transport} notice marked sent, never received")
+        elif delivered - 1 <= resends.get(
+                notice_key(SimpleNamespace(id=row_id, dedupe_key=key)), 0):
+            # The first sender died with the provider's call in flight; nobody could
+            # know whether it went out, so it was sent again: one notice twice, none lost.
+            ledger.notices["resent after a sender was killed mid-send"] += 1
+            ledger.notes.append(f"{transport} notice received {delivered} times: its sender "
+                                "was killed mid-send and the claim taken over")
         else:
             ledger.notices["doubled"] += 1
             ledger.problems.append(f"{transport} notice received {delivered} times")
