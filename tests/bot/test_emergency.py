@@ -965,6 +965,8 @@ def test_a_swelling_throat_in_spanish_is_medical():
     "the city is robbing us with these fees",
     "me está pegando el sol en la parada, pongan un techo",
     "los árboles se están muriendo por el calor",
+    "el vecino pone la música a todo volumen cada noche, ya estoy que exploto",
+    "si vuelven a dejar la basura una semana más voy a explotar de coraje",
 ])
 def test_figures_of_speech_are_not_emergencies(text):
     assert detect(text) is None
