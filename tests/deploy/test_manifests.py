@@ -131,6 +131,27 @@ def test_the_path_check_would_catch_a_catch_all_rule():
     assert not path_matches("/cases", "Prefix", "/casesmetrics")
 
 
+def _replays(ingress: dict) -> list[str]:
+    annotations = ingress["metadata"].get("annotations", {})
+    return annotations.get("nginx.ingress.kubernetes.io/proxy-next-upstream", "").split()
+
+
+def test_only_the_chat_host_replays_a_request_cut_by_a_crashing_pod(production):
+    by_service = {}
+    for ingress in of_kind(production, "Ingress"):
+        services = {p["backend"]["service"]["name"] for rule in ingress["spec"]["rules"]
+                    for p in rule["http"]["paths"]}
+        assert len(services) == 1, ingress["metadata"]["name"]
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        assert [t["hosts"] for t in ingress["spec"]["tls"]] == [
+            [rule["host"] for rule in ingress["spec"]["rules"]]]
+        by_service[services.pop()] = _replays(ingress)
+    # A webhook is safe to send again (the inbox is unique on the provider's id) ...
+    assert {"error", "non_idempotent"} <= set(by_service["channels"])
+    # ... a case store POST that reached a pod may have been acted on.
+    assert by_service["casestore"] == []
+
+
 def test_the_ingress_exposes_the_public_doors(production):
     routes = {(service, path) for _host, path, _type, service in _ingress_paths(production)}
     assert routes == {
