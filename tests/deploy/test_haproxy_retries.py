@@ -14,10 +14,8 @@ webhook was answered 502, and Twilio does not send a webhook again after an erro
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import socketserver
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,9 +25,9 @@ import pytest
 
 from tests.fixtures.channels import wait_for
 from tests.fixtures.stack import free_port
+from tests.replicas.cluster import HAPROXY_CONFIG, Haproxy, haproxy_binary
 
 REPO = Path(__file__).resolve().parents[2]
-HAPROXY_CONFIG = REPO / "deploy" / "haproxy" / "haproxy.cfg"
 COMPOSE_HAPROXY_CONFIG = REPO / "deploy" / "compose" / "haproxy.cfg"
 BODY = b"From=%2B14045550100&Body=the+light+on+my+corner+is+out&MessageSid=SM0001"
 
@@ -87,42 +85,18 @@ def _serve(server: socketserver.BaseServer) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
-def _stat(admin_socket: Path) -> str:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(5)
-        sock.connect(str(admin_socket))
-        sock.sendall(b"show stat\n")
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks).decode()
-
-
-def _channels_servers_up(admin_socket: Path, haproxy: subprocess.Popen) -> bool:
-    assert haproxy.poll() is None, "haproxy exited"
-    try:
-        text = _stat(admin_socket)
-    except OSError:
-        return False
-    rows = [line.split(",") for line in text.splitlines() if line.startswith("channels,")]
-    status = {row[1]: row[17] for row in rows}
-    return status.get("channels_a") == "UP" and status.get("channels_b") == "UP"
-
-
 @pytest.fixture
 def proxy(tmp_path: Path) -> Iterator[tuple[int, Crashing]]:
     """HAProxy on the project's config; channels_a crashes on POSTs, channels_b answers."""
-    binary = shutil.which("haproxy")
-    if binary is None:
+    if haproxy_binary() is None:
         pytest.skip("haproxy not installed (apt-get install haproxy)")
     crashing = Crashing(free_port())
     answering = ThreadingHTTPServer(("127.0.0.1", free_port()), Answering)
     _serve(crashing)
     _serve(answering)
     bind = free_port()
-    admin_socket = tmp_path / "haproxy.sock"
-    env = dict(os.environ, HAPROXY_ADMIN_SOCKET=str(admin_socket), HAPROXY_CHECK_INTER="200ms",
-               CHANNELS_BIND=f"127.0.0.1:{bind}",
+    env = dict(os.environ, HAPROXY_ADMIN_SOCKET=str(tmp_path / "haproxy.sock"),
+               HAPROXY_CHECK_INTER="200ms", CHANNELS_BIND=f"127.0.0.1:{bind}",
                CHANNELS_A=f"127.0.0.1:{crashing.server_address[1]}",
                CHANNELS_B=f"127.0.0.1:{answering.server_address[1]}")
     # The other backends point at ports where nothing listens: their servers stay down.
@@ -130,16 +104,14 @@ def proxy(tmp_path: Path) -> Iterator[tuple[int, Crashing]]:
         env[f"{name}_BIND"] = f"127.0.0.1:{free_port()}"
         env[f"{name}_A"] = f"127.0.0.1:{free_port()}"
         env[f"{name}_B"] = f"127.0.0.1:{free_port()}"
-    with open(tmp_path / "haproxy.log", "wb") as log:
-        haproxy = subprocess.Popen([binary, "-db", "-f", str(HAPROXY_CONFIG)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+    haproxy = Haproxy(tmp_path, env)
     try:
-        wait_for(lambda: _channels_servers_up(admin_socket, haproxy), 30,
-                 "HAProxy to see both channels replicas up")
+        wait_for(lambda: haproxy.process.check() and all(
+            haproxy.states().get(f"channels/channels_{r}") == "UP" for r in "ab"), 30,
+            "HAProxy to see both channels replicas up")
         yield bind, crashing
     finally:
-        haproxy.terminate()
-        haproxy.wait(timeout=30)
+        haproxy.process.stop()
         crashing.shutdown()
         answering.shutdown()
 
