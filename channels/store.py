@@ -122,13 +122,13 @@ class TelegramFile(Base):
 
 def _upgrade(engine: sa.engine.Engine) -> None:
     """Add what later versions added to tables an older version created (additive only)."""
-    columns = {c["name"] for c in sa.inspect(engine).get_columns("inbox_messages")}
+    inspector = sa.inspect(engine)  # one look at the schema for every check below
+    columns = {c["name"] for c in inspector.get_columns("inbox_messages")}
     steps = [] if "dead_at" in columns else [
         lambda: _execute(engine, "ALTER TABLE inbox_messages ADD COLUMN dead_at TIMESTAMP")]
-    if "language" not in {c["name"] for c in sa.inspect(engine).get_columns("addresses")}:
+    if "language" not in {c["name"] for c in inspector.get_columns("addresses")}:
         steps.append(lambda: _execute(engine, "ALTER TABLE addresses ADD COLUMN language "
                                               "VARCHAR(8)"))
-    inspector = sa.inspect(engine)
     if inspector.has_table("notice_deliveries") and "resends" not in {
             c["name"] for c in inspector.get_columns("notice_deliveries")}:
         steps.append(lambda: _execute(engine, "ALTER TABLE notice_deliveries ADD COLUMN resends "
